@@ -1,0 +1,106 @@
+import { NotImplementedError, UnknownModelError } from "./errors.js";
+import type { Ranker } from "./ranker.js";
+
+/** Options every factory receives: the resolved identity plus the caller's backend options. */
+export interface FactoryOptions {
+  modelType: string;
+  model: string;
+  provider: string | null;
+  lang: string;
+  [option: string]: unknown;
+}
+
+export type RankerFactory = (options: FactoryOptions) => Promise<Ranker>;
+
+/** A method module exports `create`; the registry imports it only when that type is first used. */
+export interface MethodModule {
+  create: RankerFactory;
+}
+
+export type FamilyStatus = "ready" | "not-implemented" | "not-supported-locally";
+
+export interface FamilyDefinition {
+  /** Canonical model type, e.g. "cross-encoder" or "cohere". */
+  type: string;
+  /** Other spellings accepted as a model type (e.g. "tei"). */
+  aliases?: readonly string[];
+  /** Hosted API provider (model names may be written `provider:model`). */
+  hosted?: boolean;
+  /** Lazily import the implementation. Absent means the type is known but not available. */
+  load?: () => Promise<RankerFactory>;
+  status?: FamilyStatus;
+  /** Why it is not available, and what to use instead. */
+  unavailableReason?: string;
+  /** Auto-detection from a lower-cased model name; checked in registration order. */
+  detect?: (lowerName: string) => boolean;
+}
+
+const families = new Map<string, FamilyDefinition>();
+const aliases = new Map<string, string>();
+
+/** Register (or replace) a family. Used by the built-ins and by `registerRanker`. */
+export function defineFamily(def: FamilyDefinition): void {
+  families.set(def.type, def);
+  aliases.set(def.type, def.type);
+  for (const a of def.aliases ?? []) aliases.set(a, def.type);
+}
+
+/** Canonical type for a type name or alias, or undefined. Case-insensitive. */
+export function canonicalType(name: string): string | undefined {
+  return aliases.get(name) ?? aliases.get(name.toLowerCase());
+}
+
+export function getFamily(type: string): FamilyDefinition | undefined {
+  const t = canonicalType(type);
+  return t === undefined ? undefined : families.get(t);
+}
+
+export function knownTypes(): string[] {
+  return [...families.keys()];
+}
+
+export function allFamilies(): FamilyDefinition[] {
+  return [...families.values()];
+}
+
+/** The first family (in registration order, user families first) whose detector matches. */
+export function detectType(lowerName: string): string | undefined {
+  const defs = [...families.values()];
+  const user = defs.filter((d) => userTypes.has(d.type));
+  const builtIn = defs.filter((d) => !userTypes.has(d.type));
+  for (const d of [...user, ...builtIn]) if (d.detect?.(lowerName)) return d.type;
+  return undefined;
+}
+
+const userTypes = new Set<string>();
+
+/**
+ * Add your own method. `factory` builds a Ranker; `detect` lets `Reranker(name)` pick it from the name.
+ * Registering an existing type replaces it.
+ */
+export function registerRanker(
+  type: string,
+  factory: RankerFactory,
+  options: { detect?: (name: string) => boolean; aliases?: readonly string[] } = {},
+): void {
+  if (typeof type !== "string" || type.trim() === "") throw new UnknownModelError("registerRanker needs a type name", knownTypes());
+  userTypes.add(type);
+  const detect = options.detect;
+  defineFamily({
+    type,
+    aliases: options.aliases,
+    load: async () => factory,
+    status: "ready",
+    detect: detect ? (n) => detect(n) : undefined,
+  });
+}
+
+/** Load the factory for a type, with a typed error when the type is unknown or not available. */
+export async function loadFactory(type: string): Promise<RankerFactory> {
+  const def = getFamily(type);
+  if (!def) throw new UnknownModelError(`unknown model type "${type}"`, knownTypes());
+  if (!def.load) {
+    throw new NotImplementedError(def.type, def.unavailableReason ?? `model type "${def.type}" is not implemented yet`);
+  }
+  return def.load();
+}
