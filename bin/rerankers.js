@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import "../dist/cli/main.js";
+import { main } from "../dist/cli/main.js";
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -56,7 +56,8 @@ function checkDocId(id: unknown, where: string): DocId {
 
 /** Validate the query: a non-empty string. */
 export function normaliseQuery(query: unknown): string {
-  if (typeof query !== "string") throw new InvalidInputError(`query must be a string, got ${describe(query)}`);
+  if (typeof query !== "string")
+    throw new InvalidInputError(`query must be a string, got ${describe(query)}`);
   if (query.trim() === "") throw new InvalidInputError("query must not be empty");
   return query;
 }
@@ -68,19 +69,25 @@ export function normaliseQuery(query: unknown): string {
 export function normaliseDocuments(docs: unknown, options: NormaliseOptions = {}): Document[] {
   const list: unknown[] = typeof docs === "string" || docs instanceof Document ? [docs] : (docs as unknown[]);
   if (!Array.isArray(list)) {
-    throw new InvalidInputError(`documents must be an array of strings or {text} objects, got ${describe(docs)}`);
+    throw new InvalidInputError(
+      `documents must be an array of strings or {text} objects, got ${describe(docs)}`,
+    );
   }
   const { docIds, metadata } = options;
   if (docIds !== undefined) {
     if (!Array.isArray(docIds)) throw new InvalidInputError("docIds must be an array");
     if (docIds.length !== list.length) {
-      throw new InvalidInputError(`docIds has ${docIds.length} entries but there are ${list.length} documents`);
+      throw new InvalidInputError(
+        `docIds has ${docIds.length} entries but there are ${list.length} documents`,
+      );
     }
   }
   if (metadata !== undefined) {
     if (!Array.isArray(metadata)) throw new InvalidInputError("metadata must be an array");
     if (metadata.length !== list.length) {
-      throw new InvalidInputError(`metadata has ${metadata.length} entries but there are ${list.length} documents`);
+      throw new InvalidInputError(
+        `metadata has ${metadata.length} entries but there are ${list.length} documents`,
+      );
     }
   }
 
@@ -97,7 +104,9 @@ export function normaliseDocuments(docs: unknown, options: NormaliseOptions = {}
       ownId = obj.docId;
       ownMeta = obj.metadata;
     } else {
-      throw new InvalidInputError(`documents[${i}] must be a string or an object with a text field, got ${describe(item)}`);
+      throw new InvalidInputError(
+        `documents[${i}] must be a string or an object with a text field, got ${describe(item)}`,
+      );
     }
     if (typeof text !== "string") {
       throw new InvalidInputError(`documents[${i}].text must be a string, got ${describe(text)}`);
@@ -105,13 +114,17 @@ export function normaliseDocuments(docs: unknown, options: NormaliseOptions = {}
 
     const parallelId = docIds?.[i];
     if (ownId !== undefined && ownId !== null && parallelId !== undefined && ownId !== parallelId) {
-      throw new InvalidInputError(`documents[${i}] has docId ${JSON.stringify(ownId)} but docIds[${i}] is ${JSON.stringify(parallelId)}`);
+      throw new InvalidInputError(
+        `documents[${i}] has docId ${JSON.stringify(ownId)} but docIds[${i}] is ${JSON.stringify(parallelId)}`,
+      );
     }
     const rawId = parallelId ?? (ownId === null ? undefined : ownId) ?? i;
     const docId = checkDocId(rawId, parallelId !== undefined ? `docIds[${i}]` : `documents[${i}].docId`);
     const first = seen.get(docId);
     if (first !== undefined) {
-      throw new InvalidInputError(`duplicate docId ${JSON.stringify(docId)} at documents[${first}] and documents[${i}]`);
+      throw new InvalidInputError(
+        `duplicate docId ${JSON.stringify(docId)} at documents[${first}] and documents[${i}]`,
+      );
     }
     seen.set(docId, i);
 

@@ -73,7 +73,12 @@ export class MissingDependencyError extends RerankersError {
   constructor(packageName: string, purpose: string, options?: { cause?: unknown; extraPackages?: string[] }) {
     const pkgs = [packageName, ...(options?.extraPackages ?? [])].join(" ");
     const installCommand = `npm install ${pkgs}`;
-    super("missing_dependency", 3, `${purpose} needs the optional package "${packageName}": run \`${installCommand}\``, options);
+    super(
+      "missing_dependency",
+      3,
+      `${purpose} needs the optional package "${packageName}": run \`${installCommand}\``,
+      options,
+    );
     this.packageName = packageName;
     this.installCommand = installCommand;
   }

@@ -4,7 +4,9 @@ import { defineFamily } from "./registry.js";
  * Default model per family and language (`other` is the fallback for any language not listed).
  * Starts from Python rerankers 0.10.0 (reranker.py DEFAULTS); changed entries are listed in README.
  */
-export const FAMILY_DEFAULTS: Readonly<Record<string, { type: string; defaults: Readonly<Record<string, string>> }>> = {
+export const FAMILY_DEFAULTS: Readonly<
+  Record<string, { type: string; defaults: Readonly<Record<string, string>> }>
+> = {
   "cross-encoder": {
     type: "cross-encoder",
     defaults: {
@@ -13,7 +15,10 @@ export const FAMILY_DEFAULTS: Readonly<Record<string, { type: string; defaults: 
       other: "jinaai/jina-reranker-v2-base-multilingual",
     },
   },
-  flashrank: { type: "flashrank", defaults: { en: "ms-marco-MiniLM-L-12-v2", other: "ms-marco-MultiBERT-L-12" } },
+  flashrank: {
+    type: "flashrank",
+    defaults: { en: "ms-marco-MiniLM-L-12-v2", other: "ms-marco-MultiBERT-L-12" },
+  },
   t5: { type: "t5", defaults: { en: "unicamp-dl/InRanker-base", other: "unicamp-dl/mt5-base-mmarco-v2" } },
   upr: { type: "upr", defaults: { other: "google/t5-large-lm-adapt" } },
   colbert: {
@@ -33,7 +38,10 @@ export const FAMILY_DEFAULTS: Readonly<Record<string, { type: string; defaults: 
   rankgpt4: { type: "rankgpt", defaults: { other: "gpt-4.1" } },
   rankllm: { type: "rankllm", defaults: { other: "castorini/rank_zephyr_7b_v1_full" } },
   "llm-relevance-filter": { type: "llm-relevance-filter", defaults: { other: "gpt-4.1-mini" } },
-  "llm-layerwise": { type: "llm-layerwise", defaults: { other: "BAAI/bge-reranker-v2.5-gemma2-lightweight" } },
+  "llm-layerwise": {
+    type: "llm-layerwise",
+    defaults: { other: "BAAI/bge-reranker-v2.5-gemma2-lightweight" },
+  },
   monovlm: { type: "monovlm", defaults: { other: "lightonai/MonoQwen2-VL-v0.1" } },
   cohere: { type: "cohere", defaults: { other: "rerank-v3.5" } },
   jina: { type: "jina", defaults: { other: "jina-reranker-v2-base-multilingual" } },
@@ -41,7 +49,10 @@ export const FAMILY_DEFAULTS: Readonly<Record<string, { type: string; defaults: 
   "mixedbread.ai": { type: "mixedbread.ai", defaults: { other: "mixedbread-ai/mxbai-rerank-large-v2" } },
   pinecone: { type: "pinecone", defaults: { other: "bge-reranker-v2-m3" } },
   isaacus: { type: "isaacus", defaults: { other: "kanon-2-reranker" } },
-  "text-embeddings-inference": { type: "text-embeddings-inference", defaults: { other: "BAAI/bge-reranker-base" } },
+  "text-embeddings-inference": {
+    type: "text-embeddings-inference",
+    defaults: { other: "BAAI/bge-reranker-base" },
+  },
   compatible: { type: "compatible", defaults: { other: "default" } },
 };
 
@@ -57,7 +68,11 @@ export const FLASHRANK_MODELS = [
 
 const has = (name: string, ...parts: string[]) => parts.some((p) => name.includes(p));
 /** The last path segment, so that a local folder `./models/x` is detected like the id `org/x`. */
-const base = (name: string) => name.replace(/[\\/]+$/, "").split(/[\\/]/).pop() ?? name;
+const base = (name: string) =>
+  name
+    .replace(/[\\/]+$/, "")
+    .split(/[\\/]/)
+    .pop() ?? name;
 
 const notBuilt = (type: string) =>
   `model type "${type}" is not implemented yet in rerankers for TypeScript (see the feature table in README)`;
@@ -75,7 +90,8 @@ function defineBuiltInFamilies(): void {
   });
   defineFamily({
     type: "rankllm",
-    detect: (n) => has(n, "rank_zephyr", "rank_vicuna", "rankzephyr", "rankvicuna", "first_mistral", "rankllm"),
+    detect: (n) =>
+      has(n, "rank_zephyr", "rank_vicuna", "rankzephyr", "rankvicuna", "first_mistral", "rankllm"),
     unavailableReason: notBuilt("rankllm"),
   });
   defineFamily({
@@ -99,7 +115,11 @@ function defineBuiltInFamilies(): void {
     unavailableReason:
       "monovlm (image document reranking) is not supported locally: use a hosted multimodal reranker such as `jina:jina-reranker-m0`",
   });
-  defineFamily({ type: "qwen3", detect: (n) => n.includes("qwen3-reranker"), unavailableReason: notBuilt("qwen3") });
+  defineFamily({
+    type: "qwen3",
+    detect: (n) => n.includes("qwen3-reranker"),
+    unavailableReason: notBuilt("qwen3"),
+  });
   defineFamily({
     type: "mxbaiv2",
     detect: (n) => n.includes("mxbaiv2") || /mxbai-rerank-[a-z]+-v2/.test(n),
@@ -110,7 +130,11 @@ function defineBuiltInFamilies(): void {
     detect: (n) => has(n, "pylate", "moderncolbert"),
     unavailableReason: notBuilt("pylate"),
   });
-  defineFamily({ type: "colbert", detect: (n) => n.includes("colbert"), unavailableReason: notBuilt("colbert") });
+  defineFamily({
+    type: "colbert",
+    detect: (n) => n.includes("colbert"),
+    unavailableReason: notBuilt("colbert"),
+  });
   defineFamily({ type: "upr", detect: (n) => has(n, "lm-adapt", "upr"), unavailableReason: notBuilt("upr") });
   defineFamily({
     type: "t5",
@@ -123,8 +147,18 @@ function defineBuiltInFamilies(): void {
   for (const type of ["cohere", "jina", "voyage", "pinecone", "isaacus", "compatible"]) {
     defineFamily({ type, hosted: true, unavailableReason: notBuilt(type) });
   }
-  defineFamily({ type: "mixedbread.ai", aliases: ["mixedbread", "mxbai"], hosted: true, unavailableReason: notBuilt("mixedbread.ai") });
-  defineFamily({ type: "text-embeddings-inference", aliases: ["tei"], hosted: true, unavailableReason: notBuilt("text-embeddings-inference") });
+  defineFamily({
+    type: "mixedbread.ai",
+    aliases: ["mixedbread", "mxbai"],
+    hosted: true,
+    unavailableReason: notBuilt("mixedbread.ai"),
+  });
+  defineFamily({
+    type: "text-embeddings-inference",
+    aliases: ["tei"],
+    hosted: true,
+    unavailableReason: notBuilt("text-embeddings-inference"),
+  });
 }
 
 defineBuiltInFamilies();

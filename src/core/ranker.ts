@@ -1,5 +1,12 @@
-import { type DocId, type Document, type DocumentInput, type Metadata, normaliseDocuments, normaliseQuery } from "./documents.js";
-import { InvalidInputError, ModelOutputError, UnsupportedOperationError, throwIfAborted } from "./errors.js";
+import {
+  type DocId,
+  type Document,
+  type DocumentInput,
+  type Metadata,
+  normaliseDocuments,
+  normaliseQuery,
+} from "./documents.js";
+import { InvalidInputError, ModelOutputError, throwIfAborted, UnsupportedOperationError } from "./errors.js";
 import { RankedResults, Result, type ResultFlags } from "./results.js";
 
 export interface Progress {
@@ -32,7 +39,11 @@ export interface Ranker {
   readonly provider: string | null;
   /** Listwise methods order documents without per-document scores. */
   readonly listwise: boolean;
-  rank(query: string, docs: readonly DocumentInput[] | DocumentInput, options?: RankOptions): Promise<RankedResults>;
+  rank(
+    query: string,
+    docs: readonly DocumentInput[] | DocumentInput,
+    options?: RankOptions,
+  ): Promise<RankedResults>;
   /** A real relevance score for one pair; listwise methods throw `UnsupportedOperationError`. */
   score(query: string, doc: DocumentInput, options?: Pick<RankOptions, "signal">): Promise<number>;
   /** Release sessions, workers and sockets. Safe to call twice. */
@@ -102,13 +113,15 @@ export function orderByScore(scores: ArrayLike<number | undefined>): number[] {
   return idx.sort((a, b) => {
     const sa = scores[a];
     const sb = scores[b];
-    if (sa === undefined || sb === undefined) return (sa === undefined ? 1 : 0) - (sb === undefined ? 1 : 0) || a - b;
+    if (sa === undefined || sb === undefined)
+      return (sa === undefined ? 1 : 0) - (sb === undefined ? 1 : 0) || a - b;
     return sb - sa || a - b;
   });
 }
 
 function checkPermutation(order: readonly number[], n: number): void {
-  if (order.length !== n) throw new ModelOutputError(`listwise method returned ${order.length} positions for ${n} documents`);
+  if (order.length !== n)
+    throw new ModelOutputError(`listwise method returned ${order.length} positions for ${n} documents`);
   const seen = new Uint8Array(n);
   for (const i of order) {
     if (!Number.isInteger(i) || i < 0 || i >= n || seen[i]) {
@@ -139,7 +152,12 @@ export function createRanker(identity: RankerIdentity, method: Method): Ranker {
     if (n === 0) return new RankedResults(q, [], !listwise);
 
     const progress = (done: number) => options.onProgress?.({ done: Math.min(done, n), total: n });
-    const ctx: MethodContext = { batchSize: options.batchSize, signal: options.signal, topK: options.topK, progress };
+    const ctx: MethodContext = {
+      batchSize: options.batchSize,
+      signal: options.signal,
+      topK: options.topK,
+      progress,
+    };
     const keep = Math.min(options.topK ?? n, n);
 
     let order: number[];
@@ -149,7 +167,8 @@ export function createRanker(identity: RankerIdentity, method: Method): Ranker {
       const out = await method.scoreDocuments(q, docs, ctx);
       scores = out.scores;
       flags = out.flags;
-      if (scores.length !== n) throw new ModelOutputError(`method returned ${scores.length} scores for ${n} documents`);
+      if (scores.length !== n)
+        throw new ModelOutputError(`method returned ${scores.length} scores for ${n} documents`);
       let present = 0;
       for (let i = 0; i < n; i++) {
         const s = scores[i];
@@ -168,7 +187,8 @@ export function createRanker(identity: RankerIdentity, method: Method): Ranker {
         throw new ModelOutputError(`method returned ${present} scores but ${keep} results were asked for`);
       }
       order = orderByScore(scores);
-      if (options.topK !== undefined) order = order.filter((i) => scores?.[i] !== undefined || flags?.[i]?.unjudged);
+      if (options.topK !== undefined)
+        order = order.filter((i) => scores?.[i] !== undefined || flags?.[i]?.unjudged);
     } else {
       const out = await method.orderDocuments(q, docs, ctx);
       order = [...out.order];
@@ -184,9 +204,15 @@ export function createRanker(identity: RankerIdentity, method: Method): Ranker {
     return new RankedResults(q, results, scores !== undefined);
   }
 
-  async function score(query: string, doc: DocumentInput, options: Pick<RankOptions, "signal"> = {}): Promise<number> {
+  async function score(
+    query: string,
+    doc: DocumentInput,
+    options: Pick<RankOptions, "signal"> = {},
+  ): Promise<number> {
     if (method.kind === "listwise") {
-      throw new UnsupportedOperationError(`${identity.modelType} is a listwise method: it orders documents and has no pair score; use rank()`);
+      throw new UnsupportedOperationError(
+        `${identity.modelType} is a listwise method: it orders documents and has no pair score; use rank()`,
+      );
     }
     const q = normaliseQuery(query);
     const docs = normaliseDocuments([doc]);

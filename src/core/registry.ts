@@ -83,7 +83,8 @@ export function registerRanker(
   factory: RankerFactory,
   options: { detect?: (name: string) => boolean; aliases?: readonly string[] } = {},
 ): void {
-  if (typeof type !== "string" || type.trim() === "") throw new UnknownModelError("registerRanker needs a type name", knownTypes());
+  if (typeof type !== "string" || type.trim() === "")
+    throw new UnknownModelError("registerRanker needs a type name", knownTypes());
   userTypes.add(type);
   const detect = options.detect;
   defineFamily({
@@ -100,7 +101,10 @@ export async function loadFactory(type: string): Promise<RankerFactory> {
   const def = getFamily(type);
   if (!def) throw new UnknownModelError(`unknown model type "${type}"`, knownTypes());
   if (!def.load) {
-    throw new NotImplementedError(def.type, def.unavailableReason ?? `model type "${def.type}" is not implemented yet`);
+    throw new NotImplementedError(
+      def.type,
+      def.unavailableReason ?? `model type "${def.type}" is not implemented yet`,
+    );
   }
   return def.load();
 }

@@ -21,7 +21,9 @@ function familyDefault(family: string, lang: string): string {
   const model = entry.defaults[lang] ?? entry.defaults.other;
   if (model === undefined) {
     const langs = Object.keys(entry.defaults).join(", ");
-    throw new InvalidInputError(`model family "${family}" has no default for language "${lang}" (it has: ${langs}); pass a model name`);
+    throw new InvalidInputError(
+      `model family "${family}" has no default for language "${lang}" (it has: ${langs}); pass a model name`,
+    );
   }
   return model;
 }
@@ -39,7 +41,8 @@ function withType(modelType: string, model: string): ResolvedModel {
  * detection from the name → cross-encoder. A family keeps its own type (Python re-detected the default name).
  */
 export function resolveModel(name: string, options: ResolveOptions = {}): ResolvedModel {
-  if (typeof name !== "string" || name.trim() === "") throw new InvalidInputError("model name must be a non-empty string");
+  if (typeof name !== "string" || name.trim() === "")
+    throw new InvalidInputError("model name must be a non-empty string");
   const lang = (options.lang ?? "en").toLowerCase();
   const explicit = options.modelType === undefined ? undefined : canonicalType(options.modelType);
   if (options.modelType !== undefined && explicit === undefined) {

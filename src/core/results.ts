@@ -49,7 +49,12 @@ export class Result {
 
   static fromJSON(json: ResultJSON): Result {
     const d = json.document;
-    return new Result(new Document(d.text, d.docId, d.metadata ?? {}), json.score, json.rank, json.flags ?? {});
+    return new Result(
+      new Document(d.text, d.docId, d.metadata ?? {}),
+      json.score,
+      json.rank,
+      json.flags ?? {},
+    );
   }
 }
 
@@ -75,7 +80,8 @@ export class RankedResults implements Iterable<Result> {
     this.results = Object.freeze([...results]);
     this.#byId = new Map();
     for (const r of this.results) {
-      if (this.#byId.has(r.docId)) throw new InvalidInputError(`duplicate docId ${JSON.stringify(r.docId)} in results`);
+      if (this.#byId.has(r.docId))
+        throw new InvalidInputError(`duplicate docId ${JSON.stringify(r.docId)} in results`);
       this.#byId.set(r.docId, r);
     }
     this.results.forEach((r, i) => {
@@ -97,7 +103,8 @@ export class RankedResults implements Iterable<Result> {
 
   /** The best `k` results (all of them when k >= length). */
   topK(k: number): RankedResults {
-    if (!Number.isInteger(k) || k < 0) throw new InvalidInputError(`topK must be a non-negative integer, got ${k}`);
+    if (!Number.isInteger(k) || k < 0)
+      throw new InvalidInputError(`topK must be a non-negative integer, got ${k}`);
     return new RankedResults(this.query, this.results.slice(0, k), this.hasScores);
   }
 

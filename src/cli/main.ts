@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError } from "commander";
+import { InvalidInputError, RerankersError } from "../core/errors.js";
+import { Reranker } from "../core/reranker.js";
+import { resolveModel } from "../core/resolve.js";
+import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { formatTable, toRankOutput } from "./format.js";
+import { stderrProgress } from "./progress.js";
+import { readDocuments } from "./read-docs.js";
+
+interface RankFlags extends BackendFlagValues {
+  model: string;
+  modelType?: string;
+  lang?: string;
+  query: string;
+  docs?: string;
+  topK?: string;
+  batchSize?: string;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function optionalInt(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidInputError(`--${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+/** Add the flags every ranker-building command shares. */
+export function addBackendFlags(cmd: Command): Command {
+  for (const [flag, help] of BACKEND_FLAGS) cmd.option(flag, help);
+  return cmd
+    .option("--offline", "never touch the network; use the model cache only")
+    .option("--option <key=value>", "any other backend option (repeatable; JSON values allowed)", collect);
+}
+
+async function runRank(flags: RankFlags): Promise<void> {
+  const docs = await readDocuments(flags.docs);
+  const topK = optionalInt("top-k", flags.topK, 0);
+  const batchSize = optionalInt("batch-size", flags.batchSize, 1);
+  const ranker = await Reranker(flags.model, {
+    modelType: flags.modelType,
+    lang: flags.lang,
+    ...backendOptions(flags),
+  });
+  const progress = stderrProgress("ranking");
+  try {
+    const results = await ranker.rank(flags.query, docs, {
+      topK,
+      batchSize,
+      onProgress: progress.onProgress,
+    });
+    progress.stop();
+    const out = flags.json
+      ? JSON.stringify(toRankOutput(results, ranker.model, ranker.modelType))
+      : formatTable(results, process.stdout.columns ?? 100);
+    process.stdout.write(`${out}\n`);
+  } finally {
+    progress.stop();
+    await ranker.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command("rerankers")
+    .description("Rerank documents with any method: local ONNX models, hosted APIs, LLMs")
+    .option("--verbose", "print stack traces on errors")
+    .exitOverride();
+
+  addBackendFlags(
+    program
+      .command("rank")
+      .description("rank documents for a query")
+      .requiredOption("-m, --model <name>", "model name, Hub id, local folder, or provider:model")
+      .option(
+        "-t, --model-type <type>",
+        "force the method (cross-encoder, flashrank, t5, colbert, cohere, …)",
+      )
+      .option("--lang <lang>", "language for family defaults", "en")
+      .requiredOption("-q, --query <text>", "the query")
+      .option(
+        "-d, --docs <file>",
+        "documents: .jsonl, .json array or .txt (one per line); - or absent reads stdin",
+      )
+      .option("-k, --top-k <k>", "return only the best k")
+      .option("--batch-size <n>", "documents per model call")
+      .option("--json", "print JSON instead of a table"),
+  ).action((flags: RankFlags) => runRank(flags));
+
+  program
+    .command("resolve")
+    .description("show which method and model a name resolves to, without loading anything")
+    .argument("<name>", "model name")
+    .option("-t, --model-type <type>", "force the method")
+    .option("--lang <lang>", "language for family defaults", "en")
+    .option("--json", "print JSON")
+    .action((name: string, flags: { modelType?: string; lang?: string; json?: boolean }) => {
+      const resolved = resolveModel(name, { modelType: flags.modelType, lang: flags.lang });
+      const out = flags.json
+        ? JSON.stringify(resolved)
+        : `modelType: ${resolved.modelType}\nmodel:     ${resolved.model}\nprovider:  ${resolved.provider ?? "(local)"}`;
+      process.stdout.write(`${out}\n`);
+    });
+
+  return program;
+}
+
+/** Map any failure to one line on stderr and the documented exit code. */
+function fail(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0)
+      return 0;
+    return 2; // commander already printed the usage error
+  }
+  if (err instanceof RerankersError) {
+    process.stderr.write(`rerankers: ${err.message}\n`);
+    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`rerankers: unexpected error: ${String(e?.message ?? e).split("\n")[0]}\n`);
+  if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (err) {
+    return fail(err, argv.includes("--verbose"));
+  }
+}
+
+/** True when this file is the process entry (`node src/cli/main.ts`), not when imported (bin/rerankers.js, tests). */
+function isEntry(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
