@@ -2,6 +2,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
+import { normaliseDocuments, normaliseQuery } from "../core/documents.js";
 import { InvalidInputError, RerankersError } from "../core/errors.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
@@ -42,7 +43,10 @@ export function addBackendFlags(cmd: Command): Command {
 }
 
 async function runRank(flags: RankFlags): Promise<void> {
+  // Validate everything before any model or network work.
+  const query = normaliseQuery(flags.query);
   const docs = await readDocuments(flags.docs);
+  normaliseDocuments(docs);
   const topK = optionalInt("top-k", flags.topK, 0);
   const batchSize = optionalInt("batch-size", flags.batchSize, 1);
   const ranker = await Reranker(flags.model, {
@@ -52,7 +56,7 @@ async function runRank(flags: RankFlags): Promise<void> {
   });
   const progress = stderrProgress("ranking");
   try {
-    const results = await ranker.rank(flags.query, docs, {
+    const results = await ranker.rank(query, docs, {
       topK,
       batchSize,
       onProgress: progress.onProgress,
