@@ -1,0 +1,234 @@
+/**
+ * Shared machinery for rerankers that read a verdict off a causal LM's next-token logits (mxbai-rerank v2,
+ * Qwen3-Reranker): prompt templates, special-token lookup, opening the model and scoring left-padded prompts
+ * in token-budget batches at the last real token.
+ */
+import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import type { FactoryOptions } from "../core/registry.js";
+import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
+import { type HubOptions, resolveModelDir } from "../engine/hub.js";
+import {
+  type Dtype,
+  findOnnxFile,
+  type ModelFolder,
+  namedOnnxFile,
+  onnxFileName,
+  parseDtype,
+  readModelFolder,
+} from "../engine/model-files.js";
+import { type OnnxSession, openSession, type TensorInput } from "../engine/onnx.js";
+import { Tokenizer } from "../engine/tokenizer.js";
+import { cacheFeeds, LOGITS_TO_KEEP, leftPad, pickLogits } from "./causal-lm-inputs.js";
+
+/** `{name}` placeholders filled in one pass, like Python's `str.format` (values are never re-substituted). */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => (key in values ? values[key] : whole));
+}
+
+/** The id of a single vocabulary token (e.g. "yes", "1"), read from the tokenizer, never assumed. */
+export function singleTokenId(tokenizer: Tokenizer, token: string, role: string): number {
+  const id = tokenizer.tokenToId(token);
+  if (id !== undefined) return id;
+  const ids = tokenizer.tokenize(token);
+  if (ids.length === 1) return ids[0];
+  throw new ModelFilesError(
+    `the tokenizer has no single token for the ${role} marker ${JSON.stringify(token)}`,
+  );
+}
+
+/** Max positions the model can attend to: config.max_position_embeddings (as the reference rules), else the tokenizer's. */
+export function modelPositions(folder: ModelFolder): number {
+  const fromConfig =
+    folder.config.max_position_embeddings ?? folder.config.text_config?.max_position_embeddings;
+  if (Number.isInteger(fromConfig) && fromConfig > 0) return fromConfig;
+  const fromTokenizer = folder.tokenizerConfig.model_max_length;
+  if (Number.isInteger(fromTokenizer) && fromTokenizer > 0 && fromTokenizer < 1e7) return fromTokenizer;
+  throw new ModelFilesError(`${folder.dir}: config.json has no max_position_embeddings`, {
+    path: folder.dir,
+  });
+}
+
+const BASES = ["model", "decoder_model_merged", "decoder_model"];
+
+// Options: the CLI passes `--option key=value` as strings, the library passes real values; both are accepted,
+// in camelCase or the Python snake_case spelling.
+
+function option(options: FactoryOptions, camel: string, snake?: string): unknown {
+  return options[camel] ?? (snake === undefined ? undefined : options[snake]);
+}
+
+export function intOption(options: FactoryOptions, camel: string, snake?: string): number | undefined {
+  const v = option(options, camel, snake);
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
+    throw new InvalidInputError(`option ${camel} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+export function stringOption(options: FactoryOptions, camel: string, snake?: string): string | undefined {
+  const v = option(options, camel, snake);
+  if (v === undefined || v === null) return undefined;
+  // `--option tokenTrue=1` arrives JSON-parsed as a number.
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (typeof v !== "string") throw new InvalidInputError(`option ${camel} must be a string, got ${typeof v}`);
+  return v;
+}
+
+function boolOption(options: FactoryOptions, key: string): boolean | undefined {
+  const v = options[key];
+  if (v === undefined || v === null) return undefined;
+  if (v === true || v === "true" || v === "1") return true;
+  if (v === false || v === "false" || v === "0") return false;
+  throw new InvalidInputError(`option ${key} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function hubOptions(options: FactoryOptions): HubOptions {
+  return {
+    revision: stringOption(options, "revision"),
+    cacheDir: stringOption(options, "cacheDir", "cache_dir"),
+    offline: boolOption(options, "offline"),
+    token: stringOption(options, "hubToken") ?? stringOption(options, "hfToken"),
+    endpoint: stringOption(options, "endpoint"),
+  };
+}
+
+/** Bytes of full `[b, s, vocab]` float32 logits we accept per call when the graph cannot keep only the last position. */
+const FULL_LOGITS_BYTES = 512 * 1024 * 1024;
+
+/** A causal LM ONNX session plus its tokenizer and folder, run on left-padded prompts. */
+export class CausalLm {
+  private constructor(
+    readonly folder: ModelFolder,
+    readonly tokenizer: Tokenizer,
+    private readonly session: OnnxSession,
+    private readonly padId: number,
+    private readonly logitsName: string,
+  ) {}
+
+  /** Options read: `dtype`, `onnxFile`, `threads`, `worker` and the Hub options (`revision`, `cacheDir`, ...). */
+  static async open(options: FactoryOptions): Promise<CausalLm> {
+    const dtype = parseDtype(options.dtype);
+    const onnxFile = stringOption(options, "onnxFile", "onnx_file");
+    const choices =
+      onnxFile === undefined
+        ? BASES.flatMap((b) => [onnxFileName(b, dtype), onnxFileName(b, dtype).slice(5)])
+        : [onnxFile];
+    const dir = await resolveModelDir(
+      options.model,
+      {
+        required: ["config.json", "tokenizer.json", choices],
+        optional: ["tokenizer_config.json", "special_tokens_map.json"],
+      },
+      hubOptions(options),
+    );
+    const folder = await readModelFolder(dir);
+    const tokenizer = await Tokenizer.fromDir(dir);
+    const path =
+      onnxFile === undefined ? await findFirstOnnx(dir, dtype) : await namedOnnxFile(dir, onnxFile);
+    const session = await openSession(path, {
+      threads: intOption(options, "threads"),
+      worker: boolOption(options, "worker"),
+    });
+    const logitsName = session.outputs.find((o) => o.name === "logits")?.name ?? session.outputs[0]?.name;
+    if (logitsName === undefined || !session.inputs.some((i) => i.name === "input_ids")) {
+      await session.close();
+      throw new ModelFilesError(`${path} is not a causal LM export (needs input_ids -> logits)`, { path });
+    }
+    const padId = tokenizer.padTokenId ?? folder.config.pad_token_id ?? tokenizer.eosTokenId ?? 0;
+    return new CausalLm(folder, tokenizer, session, padId, logitsName);
+  }
+
+  /** True when the graph computes only the last position's logits. */
+  get keepsLastOnly(): boolean {
+    return this.session.inputs.some((i) => LOGITS_TO_KEEP.has(i.name));
+  }
+
+  /** Token budget per call: full logits are `tokens x vocab` floats, so big vocabularies get smaller batches. */
+  tokenBudget(requested: number | undefined): number {
+    const budget = requested ?? DEFAULT_TOKEN_BUDGET;
+    if (this.keepsLastOnly) return budget;
+    const vocab = Number(this.folder.config.vocab_size ?? this.folder.config.text_config?.vocab_size ?? 0);
+    if (!(vocab > 0)) return budget;
+    return Math.max(1, Math.min(budget, Math.floor(FULL_LOGITS_BYTES / (4 * vocab))));
+  }
+
+  /** Feeds for one left-padded batch; unknown required inputs are an error naming them. */
+  feeds(rows: readonly (readonly number[])[]): Record<string, TensorInput> {
+    const padded = leftPad(rows, this.padId);
+    const feeds: Record<string, TensorInput> = cacheFeeds(
+      this.session.inputs,
+      this.folder.config,
+      padded.batch,
+    );
+    for (const input of this.session.inputs) {
+      if (input.name in feeds) continue;
+      if (input.name === "input_ids") feeds[input.name] = padded.inputIds;
+      else if (input.name === "attention_mask") feeds[input.name] = padded.attentionMask;
+      else if (input.name === "position_ids") feeds[input.name] = padded.positionIds;
+      else
+        throw new ModelFilesError(`the causal LM declares an input this method cannot feed: ${input.name}`);
+    }
+    return feeds;
+  }
+
+  /** The logits of `tokenIds` at each row's last real token, row-major `[rows, tokenIds.length]`. */
+  async lastLogits(rows: readonly (readonly number[])[], tokenIds: readonly number[]): Promise<Float64Array> {
+    const width = rows.reduce((m, r) => Math.max(m, r.length), 0);
+    const out = await this.session.run(this.feeds(rows), [this.logitsName]);
+    const logits = out[this.logitsName];
+    if (logits === undefined) throw new ModelOutputError(`the model returned no ${this.logitsName} output`);
+    // Left padding puts every row's last real token in the last column.
+    return pickLogits(
+      logits,
+      rows.map(() => width - 1),
+      tokenIds,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}
+
+async function findFirstOnnx(dir: string, dtype: Dtype): Promise<string> {
+  let first: unknown;
+  for (const base of BASES) {
+    try {
+      return await findOnnxFile(dir, base, dtype);
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  throw first;
+}
+
+/** Score prepared rows in token-budget batches; `score` turns each row's picked logits into one score. */
+export async function scoreRows(
+  lm: CausalLm,
+  rows: readonly (readonly number[])[],
+  tokenIds: readonly number[],
+  score: (logits: Float64Array, offset: number) => number,
+  ctx: { batchSize?: number; signal?: AbortSignal; progress: (done: number) => void },
+  options: { batchSize: number; tokenBudget?: number },
+): Promise<Float64Array> {
+  throwIfAborted(ctx.signal);
+  const k = tokenIds.length;
+  return scoreInBatches(
+    rows.map((r) => r.length),
+    {
+      tokenBudget: lm.tokenBudget(options.tokenBudget),
+      maxBatchSize: ctx.batchSize ?? options.batchSize,
+      signal: ctx.signal,
+      progress: ctx.progress,
+    },
+    async (indices) => {
+      const logits = await lm.lastLogits(
+        indices.map((i) => rows[i]),
+        tokenIds,
+      );
+      return indices.map((_, j) => score(logits, j * k));
+    },
+  );
+}
