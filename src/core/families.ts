@@ -92,15 +92,21 @@ function defineBuiltInFamilies(): void {
     type: "rankllm",
     detect: (n) =>
       has(n, "rank_zephyr", "rank_vicuna", "rankzephyr", "rankvicuna", "first_mistral", "rankllm"),
-    unavailableReason: notBuilt("rankllm"),
+    status: "ready",
+    load: () => import("../methods/rankllm.js").then((m) => m.create),
   });
   defineFamily({
     type: "rankgpt",
     aliases: ["rankgpt3", "rankgpt4"],
     detect: (n) => n.includes("rankgpt") || /^(gpt-|o[1-9](-|$))/.test(n),
-    unavailableReason: notBuilt("rankgpt"),
+    status: "ready",
+    load: () => import("../methods/rankgpt.js").then((m) => m.create),
   });
-  defineFamily({ type: "llm-relevance-filter", unavailableReason: notBuilt("llm-relevance-filter") });
+  defineFamily({
+    type: "llm-relevance-filter",
+    status: "ready",
+    load: () => import("../methods/relevance-filter.js").then((m) => m.create),
+  });
   defineFamily({
     type: "llm-layerwise",
     detect: (n) => has(n, "layerwise", "bge-reranker-v2.5-gemma2-lightweight", "bge-reranker-v2-gemma"),
@@ -144,20 +150,30 @@ function defineBuiltInFamilies(): void {
   defineFamily({ type: "cross-encoder", unavailableReason: notBuilt("cross-encoder") });
 
   // Hosted providers: never detected from substrings, only by `provider:model` or the provider name.
-  for (const type of ["cohere", "jina", "voyage", "pinecone", "isaacus", "compatible"]) {
-    defineFamily({ type, hosted: true, unavailableReason: notBuilt(type) });
+  const hostedLoaders = {
+    cohere: () => import("../providers/cohere.js").then((m) => m.create),
+    jina: () => import("../providers/jina.js").then((m) => m.create),
+    voyage: () => import("../providers/voyage.js").then((m) => m.create),
+    pinecone: () => import("../providers/pinecone.js").then((m) => m.create),
+    isaacus: () => import("../providers/isaacus.js").then((m) => m.create),
+    compatible: () => import("../providers/compatible.js").then((m) => m.create),
+  };
+  for (const [type, load] of Object.entries(hostedLoaders)) {
+    defineFamily({ type, hosted: true, status: "ready", load });
   }
   defineFamily({
     type: "mixedbread.ai",
     aliases: ["mixedbread", "mxbai"],
     hosted: true,
-    unavailableReason: notBuilt("mixedbread.ai"),
+    status: "ready",
+    load: () => import("../providers/mixedbread.js").then((m) => m.create),
   });
   defineFamily({
     type: "text-embeddings-inference",
     aliases: ["tei"],
     hosted: true,
-    unavailableReason: notBuilt("text-embeddings-inference"),
+    status: "ready",
+    load: () => import("../providers/tei.js").then((m) => m.create),
   });
 }
 
