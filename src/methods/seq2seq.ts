@@ -1,0 +1,319 @@
+import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
+import type { FactoryOptions } from "../core/registry.js";
+import { type HubOptions, resolveModelDir } from "../engine/hub.js";
+import {
+  type Dtype,
+  findOnnxFile,
+  type ModelFolder,
+  onnxFileName,
+  parseDtype,
+  readModelFolder,
+} from "../engine/model-files.js";
+import {
+  type IoInfo,
+  int64Matrix,
+  type OnnxSession,
+  openSession,
+  type TensorInput,
+  type TensorOutput,
+} from "../engine/onnx.js";
+import { Tokenizer } from "../engine/tokenizer.js";
+
+/**
+ * Shared running of ONNX encoder-decoder models (T5 and friends) as Optimum / Xenova export them:
+ * `onnx/encoder_model.onnx` plus either `onnx/decoder_model.onnx` (no past) or `onnx/decoder_model_merged.onnx`
+ * (an `If` on `use_cache_branch`; we always take the no-cache branch and feed empty `past_key_values.*`).
+ */
+
+const DECODER_BASES = ["decoder_model", "decoder_model_merged"] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Options: the CLI passes `--option key=value` as strings, the library passes real values; accept both.
+
+export function optionString(options: FactoryOptions, key: string, fallback: string): string {
+  const v = options[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "string") throw new InvalidInputError(`option ${key} must be a string, got ${typeof v}`);
+  return v;
+}
+
+export function optionInt(
+  options: FactoryOptions,
+  key: string,
+  fallback: number | undefined,
+  min = 1,
+): number | undefined {
+  const v = options[key];
+  if (v === undefined || v === null) return fallback;
+  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
+    throw new InvalidInputError(`option ${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+export function optionBool(options: FactoryOptions, key: string, fallback: boolean): boolean {
+  const v = options[key];
+  if (v === undefined || v === null) return fallback;
+  if (v === true || v === "true" || v === "1") return true;
+  if (v === false || v === "false" || v === "0") return false;
+  throw new InvalidInputError(`option ${key} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+export function optionDtype(options: FactoryOptions): Dtype {
+  return parseDtype(options.dtype);
+}
+
+function hubOptions(options: FactoryOptions): HubOptions {
+  const pick = (k: string) => (typeof options[k] === "string" ? (options[k] as string) : undefined);
+  return {
+    revision: pick("revision"),
+    cacheDir: pick("cacheDir"),
+    offline: options.offline === undefined ? undefined : optionBool(options, "offline", false),
+    token: pick("hubToken") ?? pick("hfToken"),
+    endpoint: pick("endpoint"),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Feeds, built from the sessions' own input metadata.
+
+/** The decoder's geometry for empty past tensors: read from the input shapes, else from config.json. */
+export interface PastGeometry {
+  numHeads: number | undefined;
+  headDim: number | undefined;
+}
+
+export function pastGeometry(config: Record<string, unknown>): PastGeometry {
+  const num = (k: string) => (typeof config[k] === "number" ? (config[k] as number) : undefined);
+  const numHeads = num("num_decoder_heads") ?? num("num_heads") ?? num("decoder_attention_heads");
+  const dModel = num("d_model");
+  const headDim = num("d_kv") ?? (dModel !== undefined && numHeads ? dModel / numHeads : undefined);
+  return { numHeads, headDim };
+}
+
+/** Shape [batch, heads, 0, headDim] for an empty `past_key_values.*` input. */
+export function emptyPastDims(info: IoInfo, batch: number, geometry: PastGeometry): number[] {
+  if (info.shape.length !== 4) {
+    throw new ModelFilesError(
+      `decoder input ${info.name} has rank ${info.shape.length}, expected [batch, heads, length, head_dim]`,
+    );
+  }
+  const fixed = (i: number) =>
+    typeof info.shape[i] === "number" && (info.shape[i] as number) >= 0
+      ? (info.shape[i] as number)
+      : undefined;
+  const heads = fixed(1) ?? geometry.numHeads;
+  const dim = fixed(3) ?? geometry.headDim;
+  if (heads === undefined || dim === undefined) {
+    throw new ModelFilesError(`cannot size decoder input ${info.name}: config.json has no num_heads / d_kv`);
+  }
+  return [batch, heads, 0, dim];
+}
+
+function isFloatType(type: string): boolean {
+  return type === "float32" || type === "float" || type === "tensor(float)";
+}
+
+export interface DecoderFeedValues {
+  decoderIds: TensorInput;
+  encoderHidden: TensorInput;
+  encoderMask: TensorInput;
+  batch: number;
+}
+
+/** One tensor per decoder input, by name; an input we do not understand is a model-files error, not a guess. */
+export function decoderFeeds(
+  inputs: readonly IoInfo[],
+  values: DecoderFeedValues,
+  geometry: PastGeometry,
+): Record<string, TensorInput> {
+  const feeds: Record<string, TensorInput> = {};
+  for (const info of inputs) {
+    const name = info.name;
+    if (name === "input_ids" || name === "decoder_input_ids") feeds[name] = values.decoderIds;
+    else if (name === "encoder_hidden_states") {
+      if (!isFloatType(info.type))
+        throw new ModelFilesError(
+          `decoder input ${name} is ${info.type}; only float32 decoder I/O is supported (try dtype q8 or fp32)`,
+        );
+      feeds[name] = values.encoderHidden;
+    } else if (name === "encoder_attention_mask" || name === "attention_mask")
+      feeds[name] = values.encoderMask;
+    else if (name === "use_cache_branch")
+      feeds[name] = { type: "bool", data: new Uint8Array([0]), dims: [1] };
+    else if (name.startsWith("past_key_values.")) {
+      if (!isFloatType(info.type)) {
+        throw new ModelFilesError(
+          `decoder input ${name} is ${info.type}; only float32 decoder I/O is supported (try dtype q8 or fp32)`,
+        );
+      }
+      feeds[name] = {
+        type: "float32",
+        data: new Float32Array(0),
+        dims: emptyPastDims(info, values.batch, geometry),
+      };
+    } else {
+      throw new ModelFilesError(`decoder input "${name}" is not one a T5-style decoder takes`);
+    }
+  }
+  for (const need of [["input_ids", "decoder_input_ids"], ["encoder_hidden_states"]]) {
+    if (!need.some((n) => n in feeds))
+      throw new ModelFilesError(`the decoder has no ${need.join(" / ")} input`);
+  }
+  return feeds;
+}
+
+export function encoderFeeds(
+  inputs: readonly IoInfo[],
+  ids: TensorInput,
+  mask: TensorInput,
+): Record<string, TensorInput> {
+  const feeds: Record<string, TensorInput> = {};
+  for (const info of inputs) {
+    if (info.name === "input_ids") feeds.input_ids = ids;
+    else if (info.name === "attention_mask") feeds.attention_mask = mask;
+    else throw new ModelFilesError(`encoder input "${info.name}" is not one a T5-style encoder takes`);
+  }
+  if (!("input_ids" in feeds)) throw new ModelFilesError("the encoder has no input_ids input");
+  return feeds;
+}
+
+function outputName(session: OnnxSession, preferred: string, what: string): string {
+  if (session.outputs.some((o) => o.name === preferred)) return preferred;
+  const first = session.outputs[0]?.name;
+  if (first === undefined) throw new ModelFilesError(`the ${what} has no outputs`);
+  return first;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Files and the model.
+
+export interface Seq2SeqFiles {
+  encoder: string;
+  decoder: string;
+  /** `decoder_model_merged`: needs `use_cache_branch` and empty past inputs. */
+  merged: boolean;
+}
+
+/** Hub download list: the encoder, the first decoder variant present, and the tokenizer/config files. */
+export function seq2seqHubFiles(dtype: Dtype): { required: (string | string[])[]; optional: string[] } {
+  return {
+    required: [
+      "config.json",
+      "tokenizer.json",
+      onnxFileName("encoder_model", dtype),
+      DECODER_BASES.map((b) => onnxFileName(b, dtype)),
+    ],
+    optional: ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json"],
+  };
+}
+
+export async function findSeq2SeqFiles(dir: string, dtype: Dtype): Promise<Seq2SeqFiles> {
+  const encoder = await findOnnxFile(dir, "encoder_model", dtype);
+  for (const base of DECODER_BASES) {
+    try {
+      return {
+        encoder,
+        decoder: await findOnnxFile(dir, base, dtype),
+        merged: base === "decoder_model_merged",
+      };
+    } catch (err) {
+      if (!(err instanceof ModelFilesError)) throw err;
+    }
+  }
+  const names = DECODER_BASES.map((b) => onnxFileName(b, dtype)).join(" or ");
+  throw new ModelFilesError(`no decoder in ${dir}: expected ${names}`, { path: dir });
+}
+
+export interface EncoderState {
+  hidden: TensorInput;
+  mask: TensorInput;
+  batch: number;
+}
+
+export class Seq2SeqModel {
+  private constructor(
+    readonly dir: string,
+    readonly folder: ModelFolder,
+    readonly tokenizer: Tokenizer,
+    readonly files: Seq2SeqFiles,
+    private readonly encoder: OnnxSession,
+    private readonly decoder: OnnxSession,
+  ) {}
+
+  /** Resolve (local folder or Hub id), read config + tokenizer, open both sessions. */
+  static async load(options: FactoryOptions): Promise<Seq2SeqModel> {
+    const dtype = optionDtype(options);
+    const dir = await resolveModelDir(options.model, seq2seqHubFiles(dtype), hubOptions(options));
+    const folder = await readModelFolder(dir);
+    const files = await findSeq2SeqFiles(dir, dtype);
+    const tokenizer = await Tokenizer.fromDir(dir);
+    const sessionOptions = {
+      threads: optionInt(options, "threads", undefined),
+      worker: options.worker === undefined ? undefined : optionBool(options, "worker", false),
+    };
+    const encoder = await openSession(files.encoder, sessionOptions);
+    const decoder = await openSession(files.decoder, sessionOptions);
+    return new Seq2SeqModel(dir, folder, tokenizer, files, encoder, decoder);
+  }
+
+  /** `config.decoder_start_token_id` (T5: the pad token). */
+  get decoderStartTokenId(): number {
+    const id = this.folder.config.decoder_start_token_id;
+    if (typeof id !== "number")
+      throw new ModelFilesError(`config.json in ${this.dir} has no decoder_start_token_id`, {
+        path: this.dir,
+      });
+    return id;
+  }
+
+  get padTokenId(): number {
+    const id = this.tokenizer.padTokenId ?? this.folder.config.pad_token_id;
+    return typeof id === "number" ? id : 0;
+  }
+
+  get decoderInputs(): readonly IoInfo[] {
+    return this.decoder.inputs;
+  }
+
+  /** Run the encoder on right-padded rows. */
+  async encode(rows: readonly number[][]): Promise<EncoderState> {
+    const width = Math.max(...rows.map((r) => r.length));
+    const ids = int64Matrix(rows, this.padTokenId, width);
+    const mask = int64Matrix(
+      rows.map((r) => r.map(() => 1)),
+      0,
+      width,
+    );
+    const name = outputName(this.encoder, "last_hidden_state", "encoder");
+    const out = await this.encoder.run(encoderFeeds(this.encoder.inputs, ids, mask), [name]);
+    const hidden = out[name];
+    if (hidden?.dims.length !== 3 || hidden.dims[0] !== rows.length) {
+      throw new ModelOutputError(`encoder output ${name} has shape [${hidden?.dims.join(", ")}]`);
+    }
+    return { hidden: { type: "float32", data: hidden.data, dims: hidden.dims }, mask, batch: rows.length };
+  }
+
+  /** Decoder logits [batch, decoderLength, vocab] for the given decoder input rows (all of the same length). */
+  async decode(state: EncoderState, decoderRows: readonly number[][]): Promise<TensorOutput> {
+    const decoderIds = int64Matrix(decoderRows, this.padTokenId);
+    const feeds = decoderFeeds(
+      this.decoder.inputs,
+      { decoderIds, encoderHidden: state.hidden, encoderMask: state.mask, batch: state.batch },
+      pastGeometry(this.folder.config),
+    );
+    const name = outputName(this.decoder, "logits", "decoder");
+    const out = await this.decoder.run(feeds, [name]);
+    const logits = out[name];
+    const len = decoderRows[0]?.length ?? 0;
+    if (logits?.dims.length !== 3 || logits.dims[0] !== state.batch || logits.dims[1] !== len) {
+      throw new ModelOutputError(`decoder output ${name} has shape [${logits?.dims.join(", ")}]`);
+    }
+    return logits;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.encoder.close(), this.decoder.close()]);
+  }
+}

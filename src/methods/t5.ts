@@ -1,0 +1,140 @@
+import type { Document } from "../core/documents.js";
+import { InvalidInputError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
+import type { FactoryOptions, RankerFactory } from "../core/registry.js";
+import { scoreInBatches } from "../engine/batching.js";
+import type { Tokenizer } from "../engine/tokenizer.js";
+import { optionBool, optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
+import { predictionTokens, resolveTokenId, type TokenSpec } from "./t5-tokens.js";
+
+/**
+ * monoT5-style rerankers (monoT5, InRanker, mT5, ptT5, TWOLAR): one decoder step from `decoder_start_token_id`;
+ * score = P(true) = softmax over the [false, true] logits, or the raw true logit with `returnLogits`.
+ */
+
+export const T5_TEMPLATE = "Query: {query} Document: {text} Relevant:";
+export const T5_MAX_LENGTH = 512;
+export const T5_BATCH_SIZE = 32;
+
+/** Fill `{query}` and `{text}` in one pass (a document containing "{query}" stays as written). */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? values[key] : m));
+}
+
+/** P(true) from the two logits, computed stably in float64: e^t / (e^f + e^t). */
+export function trueProbability(falseLogit: number, trueLogit: number): number {
+  return 1 / (1 + Math.exp(falseLogit - trueLogit));
+}
+
+/** Encoder ids for each document: the filled template, truncated to `maxLength` with the tokenizer's EOS kept. */
+export function t5InputIds(
+  tok: Tokenizer,
+  template: string,
+  query: string,
+  texts: readonly string[],
+  maxLength: number,
+): number[][] {
+  return texts.map((text) => tok.encode(fillTemplate(template, { query, text }), maxLength).ids);
+}
+
+function tokenOption(options: FactoryOptions, key: string): TokenSpec | undefined {
+  const v = options[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string" || typeof v === "number") return v;
+  throw new InvalidInputError(`option ${key} must be a token string or an integer id`);
+}
+
+export interface T5Settings {
+  template: string;
+  maxLength: number;
+  returnLogits: boolean;
+  batchSize: number;
+  tokenBudget: number | undefined;
+}
+
+export function t5Settings(options: FactoryOptions): T5Settings {
+  const template = optionString(options, "template", T5_TEMPLATE);
+  if (!template.includes("{query}") || !template.includes("{text}")) {
+    throw new InvalidInputError("option template must contain {query} and {text}");
+  }
+  return {
+    template,
+    maxLength: optionInt(options, "maxLength", T5_MAX_LENGTH, 2) as number,
+    returnLogits: optionBool(options, "returnLogits", false),
+    batchSize: optionInt(options, "batchSize", T5_BATCH_SIZE) as number,
+    tokenBudget: optionInt(options, "tokenBudget", undefined),
+  };
+}
+
+export const create: RankerFactory = async (options) => {
+  const settings = t5Settings(options);
+  const model = await Seq2SeqModel.load(options);
+  try {
+    const { tokens } = predictionTokens(options.model);
+    const userFalse = tokenOption(options, "tokenFalse");
+    const userTrue = tokenOption(options, "tokenTrue");
+    const vocabSize =
+      typeof model.folder.config.vocab_size === "number"
+        ? model.folder.config.vocab_size
+        : Number.MAX_SAFE_INTEGER;
+    const tok = model.tokenizer;
+    const falseId = resolveTokenId(
+      userFalse ?? tokens[0],
+      tok,
+      vocabSize,
+      "tokenFalse",
+      userFalse !== undefined,
+    );
+    const trueId = resolveTokenId(userTrue ?? tokens[1], tok, vocabSize, "tokenTrue", userTrue !== undefined);
+    const start = model.decoderStartTokenId;
+
+    const method: PointwiseMethod = {
+      kind: "pointwise",
+      async scoreDocuments(query: string, docs: readonly Document[], ctx: MethodContext) {
+        const rows = t5InputIds(
+          tok,
+          settings.template,
+          query,
+          docs.map((d) => d.text),
+          settings.maxLength,
+        );
+        const scores = await scoreInBatches(
+          rows.map((r) => r.length),
+          {
+            tokenBudget: settings.tokenBudget,
+            maxBatchSize: ctx.batchSize ?? settings.batchSize,
+            signal: ctx.signal,
+            progress: ctx.progress,
+          },
+          async (indices) => {
+            throwIfAborted(ctx.signal);
+            const state = await model.encode(indices.map((i) => rows[i]));
+            const logits = await model.decode(
+              state,
+              indices.map(() => [start]),
+            );
+            const vocab = logits.dims[2];
+            if (falseId >= vocab || trueId >= vocab) {
+              throw new ModelOutputError(
+                `decoder logits have ${vocab} entries; token ids ${falseId}/${trueId} are out of range`,
+              );
+            }
+            const out = new Float64Array(indices.length);
+            for (let b = 0; b < indices.length; b++) {
+              const lf = logits.data[b * vocab + falseId];
+              const lt = logits.data[b * vocab + trueId];
+              out[b] = settings.returnLogits ? lt : trueProbability(lf, lt);
+            }
+            return out;
+          },
+        );
+        return { scores };
+      },
+      close: () => model.close(),
+    };
+    return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
+  } catch (err) {
+    await model.close();
+    throw err;
+  }
+};

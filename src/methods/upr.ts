@@ -1,0 +1,144 @@
+import type { Document } from "../core/documents.js";
+import { InvalidInputError, throwIfAborted } from "../core/errors.js";
+import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
+import type { FactoryOptions, RankerFactory } from "../core/registry.js";
+import { scoreInBatches } from "../engine/batching.js";
+import type { TensorOutput } from "../engine/onnx.js";
+import type { Tokenizer } from "../engine/tokenizer.js";
+import { optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
+
+/**
+ * UPR (unsupervised passage re-ranking): score = log P(query | passage prompt) under a T5 LM, teacher-forced,
+ * = Σ over every query token (the final </s> included) of log_softmax(logits)[t, label_t]. Higher is better.
+ */
+
+export const UPR_HEAD = "Passage:";
+export const UPR_VERBALIZER = "Please write a question based on this passage.";
+export const UPR_MAX_INPUT_LENGTH = 512;
+export const UPR_MAX_QUERY_LENGTH = 128;
+export const UPR_BATCH_SIZE = 16;
+
+export interface UprSettings {
+  verbalizerHead: string;
+  verbalizer: string;
+  maxInputLength: number;
+  maxQueryLength: number;
+  batchSize: number;
+  tokenBudget: number | undefined;
+}
+
+export function uprSettings(options: FactoryOptions): UprSettings {
+  return {
+    verbalizerHead: optionString(options, "verbalizerHead", UPR_HEAD),
+    verbalizer: optionString(options, "verbalizer", UPR_VERBALIZER),
+    maxInputLength: optionInt(
+      options,
+      "maxInputLength",
+      optionInt(options, "maxLength", UPR_MAX_INPUT_LENGTH, 2),
+      2,
+    ) as number,
+    maxQueryLength: optionInt(options, "maxQueryLength", UPR_MAX_QUERY_LENGTH, 1) as number,
+    batchSize: optionInt(options, "batchSize", UPR_BATCH_SIZE) as number,
+    tokenBudget: optionInt(options, "tokenBudget", undefined),
+  };
+}
+
+/** The encoder text: `{head} {doc}. {verbalizer}`, as rerankers' UPRRanker writes it. */
+export function uprPrompt(doc: string, head = UPR_HEAD, verbalizer = UPR_VERBALIZER): string {
+  return `${head} ${doc}. ${verbalizer}`;
+}
+
+/** Teacher forcing: the decoder reads `[decoder_start] + labels[:-1]` and must predict `labels`. */
+export function shiftRight(labels: readonly number[], decoderStart: number): number[] {
+  return [decoderStart, ...labels.slice(0, -1)];
+}
+
+/** Σ_t log_softmax(logits[b, t, :])[labels[t]], in float64, for every row of the batch. */
+export function sumLabelLogProbs(logits: TensorOutput, labels: readonly number[]): Float64Array {
+  const [batch, steps, vocab] = logits.dims;
+  const out = new Float64Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let total = 0;
+    for (let t = 0; t < steps; t++) {
+      const base = (b * steps + t) * vocab;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let v = 0; v < vocab; v++) if (logits.data[base + v] > max) max = logits.data[base + v];
+      let sum = 0;
+      for (let v = 0; v < vocab; v++) sum += Math.exp(logits.data[base + v] - max);
+      total += logits.data[base + labels[t]] - max - Math.log(sum);
+    }
+    out[b] = total;
+  }
+  return out;
+}
+
+export interface UprInputs {
+  /** Encoder ids per document. */
+  inputIds: number[][];
+  /** The query's ids with the trailing EOS: what the decoder must predict. */
+  labels: number[];
+  /** `[decoder_start] + labels[:-1]`. */
+  decoderInputIds: number[];
+}
+
+export function uprInputs(
+  tok: Tokenizer,
+  settings: UprSettings,
+  query: string,
+  texts: readonly string[],
+  decoderStart: number,
+): UprInputs {
+  const labels = tok.encode(query, settings.maxQueryLength).ids;
+  if (labels.length === 0) throw new InvalidInputError("the query has no tokens for UPR to score");
+  const inputIds = texts.map(
+    (t) =>
+      tok.encode(uprPrompt(t, settings.verbalizerHead, settings.verbalizer), settings.maxInputLength).ids,
+  );
+  return { inputIds, labels, decoderInputIds: shiftRight(labels, decoderStart) };
+}
+
+export const create: RankerFactory = async (options) => {
+  const settings = uprSettings(options);
+  const model = await Seq2SeqModel.load(options);
+  const tok = model.tokenizer;
+  const start = model.decoderStartTokenId;
+
+  const method: PointwiseMethod = {
+    kind: "pointwise",
+    async scoreDocuments(query: string, docs: readonly Document[], ctx: MethodContext) {
+      const {
+        inputIds: rows,
+        labels,
+        decoderInputIds,
+      } = uprInputs(
+        tok,
+        settings,
+        query,
+        docs.map((d) => d.text),
+        start,
+      );
+      const scores = await scoreInBatches(
+        rows.map((r) => r.length + labels.length),
+        {
+          tokenBudget: settings.tokenBudget,
+          maxBatchSize: ctx.batchSize ?? settings.batchSize,
+          signal: ctx.signal,
+          progress: ctx.progress,
+        },
+        async (indices) => {
+          throwIfAborted(ctx.signal);
+          const state = await model.encode(indices.map((i) => rows[i]));
+          const logits = await model.decode(
+            state,
+            indices.map(() => decoderInputIds),
+          );
+          const out = sumLabelLogProbs(logits, labels);
+          return out;
+        },
+      );
+      return { scores };
+    },
+    close: () => model.close(),
+  };
+  return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
+};
