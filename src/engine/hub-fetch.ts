@@ -1,0 +1,219 @@
+/**
+ * The HTTP side of downloads: a HEAD (no redirect following) for a Hub file's metadata, and a resumable GET
+ * into `{dest}.incomplete` that is size/sha256-checked and then renamed into place.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { open, rename, rm, stat, truncate } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AbortedError, ModelFilesError, NetworkError, type RerankersError } from "../core/errors.js";
+import type { DownloadProgress } from "./hub-config.js";
+
+const USER_AGENT = `rerankers-js/0.1; node/${process.versions.node}`;
+const ATTEMPTS = 3;
+
+export type HubFileMeta =
+  | { kind: "found"; commit: string; etag: string; size: number | undefined; downloadUrl: string }
+  | { kind: "absent"; commit: string | undefined };
+
+export function baseHeaders(
+  token: string | undefined,
+  url: string,
+  endpoint: string,
+): Record<string, string> {
+  const headers: Record<string, string> = { "User-Agent": USER_AGENT, "Accept-Encoding": "identity" };
+  // The token goes to the Hub itself, never to a CDN or a third-party host.
+  if (token !== undefined && new URL(url).origin === new URL(endpoint).origin) {
+    headers.Authorization = `Bearer ${token}`;
+  }
+  return headers;
+}
+
+/** huggingface_hub `_normalize_etag`: drop a weak `W/` prefix and the quotes. */
+export function normalizeEtag(etag: string | null): string | undefined {
+  if (etag === null) return undefined;
+  const value = etag.trim().replace(/^W\//, "").replace(/^"|"$/g, "");
+  return value === "" ? undefined : value;
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || (error as Error)?.name === "AbortError";
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
+}
+
+async function request(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal });
+  } catch (error) {
+    if (isAbort(error, signal)) throw new AbortedError("download was aborted", { cause: error });
+    throw new NetworkError(`cannot reach ${url}: ${describe(error)}`, { cause: error, url });
+  }
+}
+
+/** A clear error for a failed Hub response (`what` = "repo@revision" or the URL). */
+export function statusError(response: Response, url: string, what: string): RerankersError {
+  const status = response.status;
+  if (status === 401 || status === 403) {
+    return new NetworkError(
+      `HTTP ${status} for ${what}: access denied; the repository may be private or gated, or not exist: set HF_TOKEN (or pass a token) with access to it`,
+      { status, url },
+    );
+  }
+  const code = response.headers.get("x-error-code");
+  if (status === 404 && code === "RepositoryNotFound") {
+    return new ModelFilesError(`repository not found: ${what} (${url})`);
+  }
+  if (status === 404 && code === "RevisionNotFound") {
+    return new ModelFilesError(`revision not found: ${what} (${url})`);
+  }
+  return new NetworkError(`HTTP ${status} for ${url}`, { status, url });
+}
+
+/** HEAD a `/resolve/` URL without following the CDN redirect (the Hub's metadata headers live on the 302). */
+export async function headFile(
+  url: string,
+  what: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<HubFileMeta> {
+  let current = url;
+  for (let hop = 0; hop < 5; hop++) {
+    const response = await request(current, { method: "HEAD", redirect: "manual", headers }, signal);
+    const commit = response.headers.get("x-repo-commit") ?? undefined;
+    const location = response.headers.get("location");
+    if (response.status === 404 && [null, "EntryNotFound"].includes(response.headers.get("x-error-code"))) {
+      return { kind: "absent", commit };
+    }
+    // A relative redirect is a renamed repo on the Hub itself: follow it; an absolute one is the CDN.
+    if (response.status >= 300 && response.status < 400 && location?.startsWith("/")) {
+      current = new URL(location, current).href;
+      continue;
+    }
+    if (response.status >= 400 || (response.status >= 300 && location === null)) {
+      throw statusError(response, current, what);
+    }
+    const etag = normalizeEtag(response.headers.get("x-linked-etag") ?? response.headers.get("etag"));
+    if (commit === undefined || etag === undefined) {
+      throw new NetworkError(
+        `${current} answered without X-Repo-Commit/ETag headers: the endpoint does not look like a Hugging Face Hub (check HF_ENDPOINT)`,
+        { url: current },
+      );
+    }
+    const sizeHeader = response.headers.get("x-linked-size") ?? response.headers.get("content-length");
+    const size = sizeHeader === null ? undefined : Number(sizeHeader);
+    const downloadUrl = location === null ? current : new URL(location, current).href;
+    return { kind: "found", commit, etag, size: Number.isFinite(size) ? size : undefined, downloadUrl };
+  }
+  throw new NetworkError(`too many redirects for ${url}`, { url });
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+export interface FetchToFileOptions {
+  headers: Record<string, string>;
+  expectedSize?: number;
+  sha256?: string;
+  signal?: AbortSignal;
+  label: string;
+  onProgress?: (event: DownloadProgress) => void;
+}
+
+/** One GET appended to `partial` from `offset` on; resolves when the body ended (possibly early). */
+async function fetchOnce(url: string, partial: string, offset: number, options: FetchToFileOptions) {
+  const headers = { ...options.headers, ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) };
+  const response = await request(url, { headers, redirect: "follow" }, options.signal);
+  if (response.status === 416) {
+    await response.body?.cancel();
+    await rm(partial, { force: true }); // our partial file is not a prefix of theirs: start over
+    return;
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw statusError(response, url, options.label);
+  }
+  const resumed =
+    response.status === 206 && response.headers.get("content-range")?.startsWith(`bytes ${offset}-`);
+  if (!resumed) offset = 0; // the server sent the whole file
+  const total = options.expectedSize ?? (Number(response.headers.get("content-length")) || undefined);
+  const handle = await open(partial, offset > 0 ? "a" : "w");
+  let loaded = offset;
+  try {
+    if (response.body !== null) {
+      for await (const chunk of response.body) {
+        await handle.write(chunk);
+        loaded += chunk.byteLength;
+        options.onProgress?.({ file: options.label, loaded, total });
+      }
+    }
+  } catch (error) {
+    if (isAbort(error, options.signal)) throw new AbortedError("download was aborted", { cause: error });
+    throw new NetworkError(`download of ${url} was cut off after ${loaded} bytes: ${describe(error)}`, {
+      cause: error,
+      url,
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Download `url` to `dest` atomically: bytes go to `{dest}.incomplete` (resumed with a Range request if one is
+ * there, retried on a dropped connection), the size and sha256 are checked, then it is renamed to `dest`.
+ * The caller holds a lock for `dest`, so `.incomplete` has a single writer.
+ */
+export async function fetchToFile(url: string, dest: string, options: FetchToFileOptions): Promise<void> {
+  const partial = `${dest}.incomplete`;
+  for (let attempt = 1; ; attempt++) {
+    let offset = await sizeOf(partial);
+    if (options.expectedSize !== undefined && offset > options.expectedSize) {
+      await truncate(partial, 0);
+      offset = 0;
+    }
+    if (options.expectedSize !== undefined && offset === options.expectedSize && offset > 0) break;
+    try {
+      await fetchOnce(url, partial, offset, options);
+      if (options.expectedSize === undefined || (await sizeOf(partial)) >= options.expectedSize) break;
+      if (attempt >= ATTEMPTS) {
+        throw new NetworkError(`download of ${url} ended early (${await sizeOf(partial)} bytes)`, { url });
+      }
+    } catch (error) {
+      const retryable = error instanceof NetworkError && (error.status === undefined || error.status >= 500);
+      if (!retryable || attempt >= ATTEMPTS) throw error;
+    }
+    await sleep(100 * attempt, undefined, { signal: options.signal }).catch(() => {});
+  }
+  const size = await sizeOf(partial);
+  if (options.expectedSize !== undefined && size !== options.expectedSize) {
+    await rm(partial, { force: true });
+    throw new NetworkError(`download of ${url} has ${size} bytes, expected ${options.expectedSize}`, { url });
+  }
+  if (options.sha256 !== undefined) {
+    const actual = await sha256File(partial);
+    if (actual !== options.sha256.toLowerCase()) {
+      await rm(partial, { force: true });
+      throw new ModelFilesError(
+        `${options.label}: downloaded file does not match sha256 ${options.sha256} (got ${actual})`,
+        {
+          path: dest,
+        },
+      );
+    }
+  }
+  await rename(partial, dest);
+}

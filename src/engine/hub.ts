@@ -1,0 +1,251 @@
+/**
+ * Model files from a local folder or the Hugging Face Hub. Hub files land in the huggingface_hub cache layout
+ * (shared with Python) and the snapshot folder is returned, so every method just reads files from a folder.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { ModelFilesError, NetworkError } from "../core/errors.js";
+import { RepoCache } from "./hub-cache.js";
+import {
+  type HubOptions,
+  type HubSettings,
+  hubFileUrl,
+  hubSettings,
+  isCommitHash,
+  isRepoId,
+} from "./hub-config.js";
+import { baseHeaders, fetchToFile, type HubFileMeta, headFile, sha256File } from "./hub-fetch.js";
+import { withLock } from "./hub-lock.js";
+
+export type { DownloadProgress, HubOptions } from "./hub-config.js";
+export { hubCacheDir, hubFileUrl, repoFolderName } from "./hub-config.js";
+
+/** The files a method needs. An array entry = the first of these paths that exists. */
+export interface ModelFileSpec {
+  required: (string | string[])[];
+  optional?: string[];
+}
+
+interface Entry {
+  candidates: string[];
+  required: boolean;
+}
+
+/** A path that exists, or one spelled as a path (`./`, `../`, `/`, `~`, `C:\`), is a local folder, not a Hub id. */
+export function isLocalPath(model: string): boolean {
+  return existsSync(model) || /^(~|\.\.?$|\.\.?[\\/]|[\\/]|[A-Za-z]:[\\/])/.test(model);
+}
+
+function expandHome(path: string): string {
+  return path === "~" || path.startsWith("~/") || path.startsWith("~\\")
+    ? join(homedir(), path.slice(1))
+    : path;
+}
+
+async function localDir(model: string): Promise<string> {
+  const path = expandHome(model);
+  try {
+    await stat(path);
+  } catch (cause) {
+    throw new ModelFilesError(`model folder not found: ${path}`, { cause, path });
+  }
+  return path;
+}
+
+function entriesOf(files: ModelFileSpec): Entry[] {
+  return [
+    ...files.required.map((e) => ({ candidates: typeof e === "string" ? [e] : [...e], required: true })),
+    ...(files.optional ?? []).map((f) => ({ candidates: [f], required: false })),
+  ];
+}
+
+function describeEntry(entry: Entry): string {
+  return entry.candidates.length === 1 ? entry.candidates[0] : `any of ${entry.candidates.join(", ")}`;
+}
+
+/** The first candidate of a required entry the cached snapshot holds, or undefined (`strict`: unknown = miss). */
+async function missingInCache(cache: RepoCache, commit: string, entries: Entry[], strict: boolean) {
+  for (const entry of entries) {
+    let satisfied = !entry.required;
+    for (const candidate of entry.candidates) {
+      const state = await cache.lookup(commit, candidate);
+      if (state === "present") {
+        satisfied = true;
+        break;
+      }
+      if (state === "unknown" && strict) return entry;
+    }
+    if (!satisfied) return entry;
+  }
+  return undefined;
+}
+
+/** Resolve without HTTP: `refs/{revision}` → snapshot; throws naming what is not cached. */
+async function resolveFromCache(
+  repo: string,
+  cache: RepoCache,
+  entries: Entry[],
+  s: HubSettings,
+  why: string,
+) {
+  const commit = await cache.commitFor(s.revision);
+  if (commit === undefined) {
+    throw new ModelFilesError(`${why}: ${repo}@${s.revision} is not in the Hub cache (${s.cacheDir})`, {
+      path: cache.dir,
+    });
+  }
+  const missing = await missingInCache(cache, commit, entries, false);
+  if (missing !== undefined) {
+    throw new ModelFilesError(
+      `${why}: ${describeEntry(missing)} of ${repo}@${s.revision} is not in the Hub cache (${cache.snapshotDir(commit)})`,
+      { path: cache.snapshotDir(commit) },
+    );
+  }
+  return cache.snapshotDir(commit);
+}
+
+async function downloadBlob(
+  cache: RepoCache,
+  meta: HubFileMeta & { kind: "found" },
+  path: string,
+  s: HubSettings,
+) {
+  if (await cache.hasBlob(meta.etag, meta.size)) return;
+  await withLock(cache.lockPath(meta.etag), s.signal, async () => {
+    if (await cache.hasBlob(meta.etag, meta.size)) return; // another process finished it while we waited
+    await mkdir(dirname(cache.blobPath(meta.etag)), { recursive: true });
+    await fetchToFile(meta.downloadUrl, cache.blobPath(meta.etag), {
+      headers: baseHeaders(s.token, meta.downloadUrl, s.endpoint),
+      expectedSize: meta.size,
+      // LFS/xet etags are the file's sha256; git etags (sha1 of the git blob) are not checked.
+      sha256: /^[0-9a-f]{64}$/.test(meta.etag) ? meta.etag : undefined,
+      signal: s.signal,
+      label: path,
+      onProgress: s.onProgress,
+    });
+  });
+}
+
+async function resolveOnline(
+  repo: string,
+  cache: RepoCache,
+  entries: Entry[],
+  s: HubSettings,
+): Promise<string> {
+  const what = `${repo}@${s.revision}`;
+  // Once the first HEAD names the commit, every other file is asked for at that commit (one consistent snapshot)
+  // and skipped when the snapshot (or a `.no_exist` marker) already answers for it.
+  let commit = isCommitHash(s.revision) ? s.revision : undefined;
+  const learn = async (found: string | undefined) => {
+    if (commit !== undefined || found === undefined) return;
+    commit = found;
+    await cache.writeRef(s.revision, found);
+  };
+  for (const entry of entries) {
+    let satisfied = false;
+    for (const candidate of entry.candidates) {
+      const known = commit === undefined ? "unknown" : await cache.lookup(commit, candidate);
+      if (known === "absent") continue;
+      if (known === "present") {
+        satisfied = true;
+        break;
+      }
+      const url = hubFileUrl(s.endpoint, repo, commit ?? s.revision, candidate);
+      const meta = await headFile(url, what, baseHeaders(s.token, url, s.endpoint), s.signal);
+      await learn(meta.commit);
+      if (meta.kind === "absent") {
+        if (meta.commit !== undefined) await cache.markAbsent(meta.commit, candidate);
+        continue;
+      }
+      if ((await cache.lookup(meta.commit, candidate)) !== "present") {
+        await downloadBlob(cache, meta, candidate, s);
+        await cache.linkSnapshot(meta.commit, candidate, meta.etag);
+      }
+      satisfied = true;
+      break;
+    }
+    if (!satisfied && entry.required) {
+      throw new ModelFilesError(
+        `${repo}@${s.revision} has no ${describeEntry(entry)} (${s.endpoint}/${repo})`,
+      );
+    }
+  }
+  if (commit === undefined)
+    throw new ModelFilesError(`${what}: none of the requested files exist on ${s.endpoint}`);
+  await mkdir(cache.snapshotDir(commit), { recursive: true });
+  return cache.snapshotDir(commit);
+}
+
+/**
+ * A local folder is returned as is. A Hub id (`org/name`) downloads the files into the huggingface_hub cache and
+ * returns the snapshot folder. Offline (option or `HF_HUB_OFFLINE=1`) resolves from the cache only; when the Hub
+ * cannot be reached, a cached snapshot holding every required file is used instead.
+ */
+export async function resolveModelDir(
+  model: string,
+  files: ModelFileSpec,
+  options: HubOptions = {},
+): Promise<string> {
+  if (isLocalPath(model)) return localDir(model);
+  if (!isRepoId(model)) {
+    throw new ModelFilesError(
+      `"${model}" is neither an existing folder nor a Hugging Face Hub id (org/name)`,
+    );
+  }
+  const s = hubSettings(options);
+  const cache = new RepoCache(s.cacheDir, model);
+  const entries = entriesOf(files);
+  if (s.offline) return resolveFromCache(model, cache, entries, s, "offline mode");
+  if (isCommitHash(s.revision) && (await missingInCache(cache, s.revision, entries, true)) === undefined) {
+    return cache.snapshotDir(s.revision);
+  }
+  try {
+    return await resolveOnline(model, cache, entries, s);
+  } catch (error) {
+    // Python's fallback: connection errors and 5xx use the cache; 401/403/404 are real answers.
+    if (!(error instanceof NetworkError) || (error.status !== undefined && error.status < 500)) throw error;
+    try {
+      return await resolveFromCache(model, cache, entries, s, "Hub unreachable");
+    } catch {
+      throw error;
+    }
+  }
+}
+
+/**
+ * Download any URL (e.g. a FlashRank zip) to `<cache>/rerankers/downloads/{sha256(url)[:16]}/{file name}`,
+ * atomically; a cached copy is returned without HTTP. `sha256` (hex) is checked (ModelFilesError on mismatch).
+ */
+export async function downloadFile(
+  url: string,
+  options: HubOptions & { sha256?: string } = {},
+): Promise<string> {
+  const s = hubSettings(options);
+  const key = createHash("sha256").update(url).digest("hex").slice(0, 16);
+  const dest = join(s.cacheDir, "rerankers", "downloads", key, basename(new URL(url).pathname) || "download");
+  const cachedOk = async () => {
+    if (!existsSync(dest)) return false;
+    if (options.sha256 === undefined || (await sha256File(dest)) === options.sha256.toLowerCase())
+      return true;
+    await rm(dest, { force: true }); // corrupt or replaced upstream: fetch again
+    return false;
+  };
+  if (await cachedOk()) return dest;
+  if (s.offline)
+    throw new ModelFilesError(`offline mode: ${url} is not in the cache (${dest})`, { path: dest });
+  await mkdir(dirname(dest), { recursive: true });
+  await withLock(`${dest}.lock`, s.signal, async () => {
+    if (existsSync(dest)) return;
+    await fetchToFile(url, dest, {
+      headers: baseHeaders(s.token, url, s.endpoint),
+      sha256: options.sha256,
+      signal: s.signal,
+      label: url,
+      onProgress: s.onProgress,
+    });
+  });
+  return dest;
+}

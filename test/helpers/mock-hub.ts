@@ -1,0 +1,254 @@
+/**
+ * A local stand-in for the Hugging Face Hub's file endpoints, serving fixture folders as repositories:
+ * `/{repo}/resolve/{revision}/{path}` (HEAD/GET). Binary files (LFS on the Hub) answer 302 to `/cdn/{sha256}`
+ * with X-Repo-Commit / X-Linked-Etag / X-Linked-Size; small files answer 200 with a (weak) git-sha1 ETag; absent
+ * files 404 + `X-Error-Code: EntryNotFound`; unknown repos 401 `RepositoryNotFound`, unknown revisions 404
+ * `RevisionNotFound`. Range requests get 206. Every request is logged; faults can be injected.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, readFileSync, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+
+export interface MockRequest {
+  method: string;
+  path: string;
+  range: string | undefined;
+  authorization: string | undefined;
+  status: number;
+}
+
+export interface MockHubOptions {
+  /** repo id → fixture folder (served as `main`), or revision name → folder. */
+  repos: Record<string, string | Record<string, string>>;
+  /** The commit `main` resolves to (default: sha1 of "repo@revision"). */
+  commit?: string;
+  /** When set, `/resolve/` needs `Authorization: Bearer <token>` (401 `GatedRepo` otherwise); the CDN does not. */
+  token?: string;
+}
+
+export interface DropFault {
+  /** Requests whose path contains this string (GETs with a body only). */
+  path: string;
+  /** Bytes sent before the connection is closed. */
+  afterBytes: number;
+  times?: number;
+}
+
+export interface MockHub {
+  url: string;
+  requests: MockRequest[];
+  /** The commit a repo's revision resolves to. */
+  commitOf(repo: string, revision?: string): string;
+  /** sha256 (hex) of a served file. */
+  sha256Of(repo: string, path: string, revision?: string): string;
+  /** Close the connection mid-body on the next matching GET(s). */
+  dropNext(fault: DropFault): void;
+  /** While set, every request answers with this HTTP status (e.g. 503), or has its connection reset. */
+  outage: number | "reset" | undefined;
+  /** Requests whose path contains `part` (and, optionally, of this method). */
+  count(part: string, method?: string): number;
+  close(): Promise<void>;
+}
+
+const LFS_EXTENSIONS = /\.(onnx|onnx_data|safetensors|bin|zip|model|pt|h5|msgpack)$/;
+
+interface Revision {
+  name: string;
+  dir: string;
+  commit: string;
+}
+
+function sha1(text: string): string {
+  return createHash("sha1").update(text).digest("hex");
+}
+
+export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
+  const repos = new Map<string, Revision[]>();
+  for (const [repo, spec] of Object.entries(options.repos)) {
+    const revisions = typeof spec === "string" ? { main: spec } : spec;
+    repos.set(
+      repo,
+      Object.entries(revisions).map(([name, dir]) => ({
+        name,
+        dir,
+        commit: name === "main" && options.commit !== undefined ? options.commit : sha1(`${repo}@${name}`),
+      })),
+    );
+  }
+  const hashes = new Map<string, { sha256: string; gitSha1: string }>();
+  const cdn = new Map<string, string>(); // sha256 → file
+  const hashOf = (file: string) => {
+    let hash = hashes.get(file);
+    if (hash === undefined) {
+      const data = readFileSync(file);
+      hash = {
+        sha256: createHash("sha256").update(data).digest("hex"),
+        gitSha1: createHash("sha1").update(`blob ${data.length}\0`).update(data).digest("hex"),
+      };
+      hashes.set(file, hash);
+      cdn.set(hash.sha256, file);
+    }
+    return hash;
+  };
+  const requests: MockRequest[] = [];
+  const drops: DropFault[] = [];
+
+  const findRevision = (repo: string, revision: string) =>
+    repos.get(repo)?.find((r) => r.name === revision || r.commit === revision);
+
+  function sendFile(req: IncomingMessage, res: ServerResponse, file: string, log: MockRequest, extra = {}) {
+    const size = statSync(file).size;
+    const match = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+    let start = 0;
+    let end = size - 1;
+    let status = 200;
+    const headers: Record<string, string | number> = { ...extra, "Accept-Ranges": "bytes" };
+    if (match !== null) {
+      start = Number(match[1]);
+      end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+      if (start >= size) {
+        log.status = 416;
+        res.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
+        return;
+      }
+      status = 206;
+      headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
+    }
+    headers["Content-Length"] = end - start + 1;
+    log.status = status;
+    res.writeHead(status, headers);
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    const drop = drops.find((d) => log.path.includes(d.path) && (d.times ?? 1) > 0);
+    if (drop !== undefined) {
+      drop.times = (drop.times ?? 1) - 1;
+      const stream = createReadStream(file, { start, end: Math.min(end, start + drop.afterBytes - 1) });
+      stream.pipe(res, { end: false });
+      stream.on("end", () => req.socket.end());
+      return;
+    }
+    createReadStream(file, { start, end }).pipe(res);
+  }
+
+  function resolve(req: IncomingMessage, res: ServerResponse, log: MockRequest, base: string): void {
+    const match = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(log.path);
+    if (match === null) {
+      log.status = 404;
+      res.writeHead(404).end();
+      return;
+    }
+    const [, repo, rawRevision, rawPath] = match;
+    const revision = decodeURIComponent(rawRevision);
+    const path = rawPath.split("/").map(decodeURIComponent).join("/");
+    if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
+      log.status = 401;
+      res.writeHead(401, { "X-Error-Code": "GatedRepo", "X-Error-Message": "Access restricted" }).end();
+      return;
+    }
+    if (!repos.has(repo)) {
+      log.status = 401;
+      res.writeHead(401, { "X-Error-Code": "RepositoryNotFound" }).end();
+      return;
+    }
+    const rev = findRevision(repo, revision);
+    if (rev === undefined) {
+      log.status = 404;
+      res.writeHead(404, { "X-Error-Code": "RevisionNotFound" }).end();
+      return;
+    }
+    const file = join(rev.dir, path);
+    let size: number;
+    try {
+      const info = statSync(file);
+      if (!info.isFile()) throw new Error("not a file");
+      size = info.size;
+    } catch {
+      log.status = 404;
+      res.writeHead(404, { "X-Error-Code": "EntryNotFound", "X-Repo-Commit": rev.commit }).end();
+      return;
+    }
+    const hash = hashOf(file);
+    if (LFS_EXTENSIONS.test(path)) {
+      log.status = 302;
+      res
+        .writeHead(302, {
+          Location: `${base}/cdn/${hash.sha256}`,
+          "X-Repo-Commit": rev.commit,
+          "X-Linked-Etag": `"${hash.sha256}"`,
+          "X-Linked-Size": size,
+          ETag: `"${hash.gitSha1}"`,
+        })
+        .end();
+      return;
+    }
+    const etag = req.method === "HEAD" ? `W/"${hash.gitSha1}"` : `"${hash.gitSha1}"`;
+    sendFile(req, res, file, log, { "X-Repo-Commit": rev.commit, ETag: etag });
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const log: MockRequest = {
+      method: req.method ?? "GET",
+      path,
+      range: req.headers.range,
+      authorization: req.headers.authorization,
+      status: 0,
+    };
+    requests.push(log);
+    if (hub.outage === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if (hub.outage !== undefined) {
+      log.status = hub.outage;
+      res.writeHead(hub.outage).end();
+      return;
+    }
+    const cdnMatch = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
+    if (cdnMatch !== null) {
+      const file = cdn.get(cdnMatch[1]);
+      if (file !== undefined) {
+        sendFile(req, res, file, log);
+        return;
+      }
+      log.status = 404;
+      res.writeHead(404).end();
+      return;
+    }
+    resolve(req, res, log, hub.url);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const port = (server.address() as AddressInfo).port;
+
+  const hub: MockHub = {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    outage: undefined,
+    commitOf(repo, revision = "main") {
+      const rev = findRevision(repo, revision);
+      if (rev === undefined) throw new Error(`mock hub: no ${repo}@${revision}`);
+      return rev.commit;
+    },
+    sha256Of(repo, path, revision = "main") {
+      const rev = findRevision(repo, revision);
+      if (rev === undefined) throw new Error(`mock hub: no ${repo}@${revision}`);
+      return hashOf(join(rev.dir, path)).sha256;
+    },
+    dropNext(fault) {
+      drops.push({ ...fault });
+    },
+    count(part, method) {
+      return requests.filter((r) => r.path.includes(part) && (method === undefined || r.method === method))
+        .length;
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((done) => server.close(() => done()));
+    },
+  };
+  return hub;
+}
