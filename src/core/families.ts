@@ -141,11 +141,15 @@ function defineBuiltInFamilies(): void {
     detect: (n) => n.includes("colbert"),
     unavailableReason: notBuilt("colbert"),
   });
-  defineFamily({ type: "upr", detect: (n) => has(n, "lm-adapt", "upr"), unavailableReason: notBuilt("upr") });
+  defineFamily({
+    type: "upr",
+    detect: (n) => has(n, "lm-adapt", "upr"),
+    load: () => import("../methods/upr.js").then((m) => m.create),
+  });
   defineFamily({
     type: "t5",
     detect: (n) => has(base(n), "t5", "inranker", "twolar"),
-    unavailableReason: notBuilt("t5"),
+    load: () => import("../methods/t5.js").then((m) => m.create),
   });
   defineFamily({ type: "cross-encoder", unavailableReason: notBuilt("cross-encoder") });
 
