@@ -1,0 +1,132 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { InvalidInputError, ModelFilesError } from "../core/errors.js";
+
+/** ONNX weight variants, named as in Optimum / transformers.js exports. */
+export type Dtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+
+const SUFFIX: Readonly<Record<Dtype, string>> = {
+  fp32: "",
+  fp16: "_fp16",
+  q8: "_quantized",
+  int8: "_int8",
+  uint8: "_uint8",
+  q4: "_q4",
+  q4f16: "_q4f16",
+  bnb4: "_bnb4",
+};
+
+export const DTYPES = Object.keys(SUFFIX) as Dtype[];
+
+/** Validate a user-supplied dtype (also accepts "float32", "float16", "quantized"). */
+export function parseDtype(value: unknown): Dtype {
+  if (value === undefined || value === null) return "fp32";
+  const v = String(value).toLowerCase();
+  const alias: Record<string, Dtype> = { float32: "fp32", float16: "fp16", quantized: "q8" };
+  const d = (alias[v] ?? v) as Dtype;
+  if (!(d in SUFFIX))
+    throw new InvalidInputError(`unknown dtype "${String(value)}"; use one of ${DTYPES.join(", ")}`);
+  return d;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Hugging Face JSON files are free-form
+type Json = Record<string, any>;
+
+export interface ModelFolder {
+  dir: string;
+  config: Json;
+  tokenizerConfig: Json;
+  specialTokensMap: Json;
+}
+
+async function readJson(dir: string, name: string, required: boolean): Promise<Json> {
+  const path = join(dir, name);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    if (!required && (cause as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new ModelFilesError(`model folder ${dir} has no readable ${name}`, { cause, path });
+  }
+  try {
+    const value = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new Error("not a JSON object");
+    return value;
+  } catch (cause) {
+    throw new ModelFilesError(`${path} is not a valid JSON object`, { cause, path });
+  }
+}
+
+/** Read config.json (required), tokenizer_config.json and special_tokens_map.json (optional). */
+export async function readModelFolder(dir: string): Promise<ModelFolder> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new ModelFilesError(`model folder ${dir} does not exist`, { path: dir });
+  const [config, tokenizerConfig, specialTokensMap] = await Promise.all([
+    readJson(dir, "config.json", true),
+    readJson(dir, "tokenizer_config.json", false),
+    readJson(dir, "special_tokens_map.json", false),
+  ]);
+  return { dir, config, tokenizerConfig, specialTokensMap };
+}
+
+/** ("model", "q8") -> "onnx/model_quantized.onnx". */
+export function onnxFileName(base: string, dtype: Dtype): string {
+  return `onnx/${base}${SUFFIX[dtype]}.onnx`;
+}
+
+/** Every *.onnx file in `onnx/` and at the root, as paths relative to `dir`. */
+export async function listOnnxFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const sub of ["onnx", ""]) {
+    const entries = await readdir(join(dir, sub)).catch(() => [] as string[]);
+    for (const e of entries.sort()) if (e.endsWith(".onnx")) found.push(sub ? `${sub}/${e}` : e);
+  }
+  return found;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}
+
+/** The ONNX file for this dtype: `onnx/<name>` first, then the root. ModelFilesError lists the variants present. */
+export async function findOnnxFile(dir: string, base: string, dtype: Dtype): Promise<string> {
+  const rel = onnxFileName(base, dtype);
+  const name = rel.slice("onnx/".length);
+  for (const candidate of [join(dir, rel), join(dir, name)]) if (await isFile(candidate)) return candidate;
+  const present = await listOnnxFiles(dir);
+  const variants = present.length > 0 ? `present: ${present.join(", ")}` : "no .onnx files present";
+  throw new ModelFilesError(`model folder ${dir} has no ${rel} for dtype ${dtype} (${variants})`, {
+    path: join(dir, rel),
+  });
+}
+
+/** A file named by the user (relative to the folder, or absolute). */
+export async function namedOnnxFile(dir: string, file: string): Promise<string> {
+  for (const candidate of [join(dir, file), join(dir, "onnx", file), file])
+    if (await isFile(candidate)) return candidate;
+  const present = await listOnnxFiles(dir);
+  throw new ModelFilesError(
+    `ONNX file ${file} not found in ${dir} (present: ${present.join(", ") || "none"})`,
+    { path: file },
+  );
+}
+
+/** Transformers uses int(1e30) for "no limit". */
+const UNSET = 1e9;
+
+/**
+ * The tokenizer's model_max_length, else config.max_position_embeddings (minus the RoBERTa position offset
+ * of pad_token_id + 1 when the config says the model is RoBERTa-like), else 512.
+ */
+export function modelMaxLength(folder: ModelFolder): number {
+  const fromTokenizer = folder.tokenizerConfig.model_max_length;
+  if (typeof fromTokenizer === "number" && fromTokenizer > 0 && fromTokenizer < UNSET) return fromTokenizer;
+  const positions = folder.config.max_position_embeddings;
+  if (typeof positions === "number" && positions > 0) {
+    const robertaLike = /roberta|camembert/.test(String(folder.config.model_type ?? ""));
+    const offset = robertaLike ? Number(folder.config.pad_token_id ?? 1) + 1 : 0;
+    return positions - offset;
+  }
+  return 512;
+}

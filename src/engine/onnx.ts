@@ -1,0 +1,203 @@
+import { availableParallelism } from "node:os";
+import {
+  InvalidInputError,
+  MissingDependencyError,
+  ModelFilesError,
+  ModelOutputError,
+} from "../core/errors.js";
+
+export type TensorInput =
+  | { type: "int64"; data: BigInt64Array; dims: number[] }
+  | { type: "float32"; data: Float32Array; dims: number[] }
+  | { type: "bool"; data: Uint8Array; dims: number[] };
+export interface TensorOutput {
+  data: Float32Array;
+  dims: number[];
+}
+export interface IoInfo {
+  name: string;
+  type: string;
+  shape: (number | string)[];
+}
+
+export interface OnnxSession {
+  readonly inputs: IoInfo[];
+  readonly outputs: IoInfo[];
+  /** Safe to call concurrently: runs are queued and executed one at a time. */
+  run(feeds: Record<string, TensorInput>, outputNames?: string[]): Promise<Record<string, TensorOutput>>;
+  /** Release this handle; the session is freed when its last handle closes. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** intraOpNumThreads; defaults to os.availableParallelism(). */
+  threads?: number;
+  /** Run inference in a worker_threads Worker so the event loop stays responsive. */
+  worker?: boolean;
+}
+
+/** What both the in-process session and the worker proxy provide. */
+export interface SessionBackend {
+  inputs: IoInfo[];
+  outputs: IoInfo[];
+  run(feeds: Record<string, TensorInput>, outputNames?: string[]): Promise<Record<string, TensorOutput>>;
+  dispose(): Promise<void>;
+}
+
+type Ort = typeof import("onnxruntime-node");
+let ortModule: Promise<Ort> | undefined;
+
+/** Lazy import of the optional peer dependency. */
+export function loadOrt(): Promise<Ort> {
+  ortModule ??= import("onnxruntime-node").catch((cause) => {
+    ortModule = undefined;
+    throw new MissingDependencyError("onnxruntime-node", "local ONNX inference", { cause });
+  });
+  return ortModule;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e)
+    .split("\n")[0]
+    .slice(0, 300);
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** Any numeric ORT output as float32. */
+export function toFloat32(type: string, data: unknown): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (type === "float16" && data instanceof Uint16Array) return Float32Array.from(data, halfToFloat);
+  if (ArrayBuffer.isView(data))
+    return Float32Array.from(data as unknown as ArrayLike<number | bigint>, Number);
+  throw new ModelOutputError(`model output of type ${type} is not numeric`);
+}
+
+/** An onnxruntime session in this thread, with a queue so that concurrent calls run one after another. */
+export async function createLocalBackend(path: string, threads: number): Promise<SessionBackend> {
+  const ort = await loadOrt();
+  let session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
+  try {
+    session = await ort.InferenceSession.create(path, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    });
+  } catch (cause) {
+    throw new ModelFilesError(`cannot load ONNX model ${path}: ${firstLine(cause)}`, { cause, path });
+  }
+  const info = (m: (typeof session.inputMetadata)[number]): IoInfo =>
+    m.isTensor
+      ? { name: m.name, type: m.type, shape: [...m.shape] }
+      : { name: m.name, type: "non-tensor", shape: [] };
+  const inputs = session.inputMetadata.map(info);
+  const outputs = session.outputMetadata.map(info);
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function runNow(feeds: Record<string, TensorInput>, outputNames?: string[]) {
+    const ortFeeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+    let result: Awaited<ReturnType<typeof session.run>>;
+    try {
+      result = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
+    } catch (cause) {
+      throw new ModelOutputError(`ONNX inference failed: ${firstLine(cause)}`, { cause });
+    }
+    const out: Record<string, TensorOutput> = {};
+    for (const [name, tensor] of Object.entries(result)) {
+      out[name] = { data: toFloat32(tensor.type, tensor.data), dims: [...tensor.dims] };
+    }
+    return out;
+  }
+
+  return {
+    inputs,
+    outputs,
+    run(feeds, outputNames) {
+      const p = queue.then(() => runNow(feeds, outputNames));
+      queue = p.catch(() => {});
+      return p;
+    },
+    async dispose() {
+      await queue;
+      await session.release();
+    },
+  };
+}
+
+interface CacheEntry {
+  backend: Promise<SessionBackend>;
+  refs: number;
+}
+const cache = new Map<string, CacheEntry>();
+
+/**
+ * Open (or reuse) the session for this file and options. Each call returns its own handle; the session is
+ * released when every handle has been closed.
+ */
+export async function openSession(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
+  const threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new InvalidInputError(`threads must be a positive integer, got ${threads}`);
+  const worker = options.worker === true;
+  const key = `${path}\0${threads}\0${worker}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    const backend = worker
+      ? import("./worker.js").then((m) => m.createWorkerBackend(path, threads))
+      : createLocalBackend(path, threads);
+    entry = { backend, refs: 0 };
+    cache.set(key, entry);
+    backend.catch(() => cache.get(key) === entry && cache.delete(key));
+  }
+  entry.refs++;
+  const own = entry;
+  let backend: SessionBackend;
+  try {
+    backend = await own.backend;
+  } catch (e) {
+    own.refs--;
+    throw e;
+  }
+  let closed = false;
+  return {
+    inputs: backend.inputs,
+    outputs: backend.outputs,
+    run: (feeds, outputNames) => {
+      if (closed) return Promise.reject(new InvalidInputError("this ONNX session has been closed"));
+      return backend.run(feeds, outputNames);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--own.refs === 0) {
+        if (cache.get(key) === own) cache.delete(key);
+        await backend.dispose();
+      }
+    },
+  };
+}
+
+/** Right-pad rows of token ids into one int64 [rows, width] tensor. */
+export function int64Matrix(rows: readonly number[][], padValue: number, width?: number): TensorInput {
+  const w = width ?? rows.reduce((m, r) => Math.max(m, r.length), 0);
+  const data = new BigInt64Array(rows.length * w).fill(BigInt(padValue));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const off = i * w;
+    for (let j = 0; j < row.length && j < w; j++) data[off + j] = BigInt(row[j]);
+  }
+  return { type: "int64", data, dims: [rows.length, w] };
+}

@@ -1,0 +1,171 @@
+import { ModelFilesError, ModelOutputError } from "../core/errors.js";
+import { type BatchOptions, scoreInBatches } from "./batching.js";
+import { type ModelFolder, modelMaxLength, readModelFolder } from "./model-files.js";
+import { type IoInfo, type OnnxSession, openSession, type SessionOptions, type TensorInput } from "./onnx.js";
+import { type Encoding, Tokenizer } from "./tokenizer.js";
+
+/** Inputs a pair classifier export may declare; anything else means this is not one. */
+const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids", "position_ids"]);
+
+export interface PairClassifierOptions extends SessionOptions {
+  /** Overrides the maximum pair length read from the model files. */
+  maxLength?: number;
+}
+
+/** Logits of a batch, row-major [rows, numLabels]. */
+export interface Logits {
+  data: Float32Array;
+  numLabels: number;
+}
+
+/**
+ * A sequence-classification model over (query, document) pairs: tokenizer + ONNX session + the facts read from
+ * the model's files (max length, pad id, input names, label count). Shared by cross-encoder and FlashRank.
+ */
+export class PairClassifier {
+  readonly folder: ModelFolder;
+  readonly session: OnnxSession;
+  readonly tokenizer: Tokenizer;
+  readonly maxLength: number;
+  readonly padId: number;
+  readonly output: string;
+  readonly inputNames: ReadonlySet<string>;
+
+  private constructor(folder: ModelFolder, session: OnnxSession, tokenizer: Tokenizer, maxLength: number) {
+    this.folder = folder;
+    this.session = session;
+    this.tokenizer = tokenizer;
+    this.maxLength = maxLength;
+    this.padId = tokenizer.padTokenId ?? Number(folder.config.pad_token_id ?? 0);
+    this.inputNames = new Set(session.inputs.map((i) => i.name));
+    this.output = PairClassifier.pickOutput(session.outputs, folder.dir);
+  }
+
+  private static pickOutput(outputs: IoInfo[], dir: string): string {
+    const out = outputs.find((o) => o.name === "logits") ?? (outputs.length === 1 ? outputs[0] : undefined);
+    if (!out) {
+      throw new ModelFilesError(
+        `${dir}: the ONNX model has no "logits" output (outputs: ${outputs.map((o) => o.name).join(", ")}); not a cross-encoder`,
+      );
+    }
+    if (out.shape.length > 0 && out.shape.length !== 2) {
+      throw new ModelFilesError(
+        `${dir}: output "${out.name}" has shape [${out.shape.join(", ")}], not [batch, labels]; not a cross-encoder (sequence-classification) model`,
+      );
+    }
+    const labels = out.shape[1];
+    if (typeof labels === "number" && labels !== 1 && labels !== 2) {
+      throw new ModelFilesError(
+        `${dir}: the model has ${labels} labels; a reranker needs a 1- or 2-label relevance head`,
+      );
+    }
+    return out.name;
+  }
+
+  static async load(
+    dir: string,
+    onnxPath: string,
+    options: PairClassifierOptions = {},
+  ): Promise<PairClassifier> {
+    const folder = await readModelFolder(dir);
+    const tokenizer = await Tokenizer.fromDir(dir);
+    const session = await openSession(onnxPath, { threads: options.threads, worker: options.worker });
+    try {
+      if (!session.inputs.some((i) => i.name === "input_ids")) {
+        throw new ModelFilesError(`${onnxPath} has no input_ids input; not a cross-encoder`, {
+          path: onnxPath,
+        });
+      }
+      const unknown = session.inputs.filter((i) => !KNOWN_INPUTS.has(i.name)).map((i) => i.name);
+      if (unknown.length > 0) {
+        throw new ModelFilesError(
+          `${onnxPath} needs inputs ${unknown.join(", ")}; not an encoder cross-encoder`,
+          { path: onnxPath },
+        );
+      }
+      const maxLength = options.maxLength ?? modelMaxLength(folder);
+      return new PairClassifier(folder, session, tokenizer, maxLength);
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+  }
+
+  /** Python `tokenizer(query, text, truncation=True)` for every document: query first, longest_first. */
+  encodePairs(query: string, texts: readonly string[]): Encoding[] {
+    return texts.map((t) => this.tokenizer.encodePair(query, t, this.maxLength));
+  }
+
+  /** Build the feeds for these encodings (right-padded to the longest) and run the model. */
+  async logits(encodings: readonly Encoding[]): Promise<Logits> {
+    const rows = encodings.length;
+    let width = 1;
+    for (const e of encodings) width = Math.max(width, e.ids.length);
+    const size = rows * width;
+    const ids = new BigInt64Array(size);
+    const mask = new BigInt64Array(size);
+    const wantTypes = this.inputNames.has("token_type_ids");
+    const types = wantTypes ? new BigInt64Array(size) : undefined;
+    const pad = BigInt(this.padId);
+    for (let r = 0; r < rows; r++) {
+      const { ids: tokIds, typeIds } = encodings[r];
+      const off = r * width;
+      const n = tokIds.length;
+      for (let j = 0; j < n; j++) {
+        ids[off + j] = BigInt(tokIds[j]);
+        mask[off + j] = 1n;
+      }
+      if (pad !== 0n) ids.fill(pad, off + n, off + width);
+      if (types) for (let j = 0; j < n; j++) types[off + j] = BigInt(typeIds[j] ?? 0);
+    }
+    const dims = [rows, width];
+    const feeds: Record<string, TensorInput> = { input_ids: { type: "int64", data: ids, dims } };
+    if (this.inputNames.has("attention_mask")) feeds.attention_mask = { type: "int64", data: mask, dims };
+    if (types) feeds.token_type_ids = { type: "int64", data: types, dims };
+    if (this.inputNames.has("position_ids")) {
+      const pos = new BigInt64Array(size);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) pos[r * width + j] = BigInt(j);
+      feeds.position_ids = { type: "int64", data: pos, dims };
+    }
+    const out = (await this.session.run(feeds, [this.output]))[this.output];
+    if (!out) throw new ModelOutputError(`the model returned no "${this.output}" output`);
+    // Never squeeze the batch axis: [rows] means one label, [rows, k] means k labels.
+    const numLabels = out.dims.length === 1 ? 1 : out.dims[1];
+    if (out.dims[0] !== rows || out.dims.length > 2 || out.data.length !== rows * numLabels) {
+      throw new ModelOutputError(
+        `output "${this.output}" has shape [${out.dims.join(", ")}] for a batch of ${rows}`,
+      );
+    }
+    if (numLabels !== 1 && numLabels !== 2) {
+      throw new ModelFilesError(
+        `${this.folder.dir}: the model has ${numLabels} labels; a reranker needs a 1- or 2-label relevance head`,
+      );
+    }
+    return { data: out.data, numLabels };
+  }
+
+  /**
+   * Score every document: tokenise, batch by token budget, run, turn each logit row into a score with `toScore`.
+   * Returns scores in input order and which pairs were truncated.
+   */
+  async scorePairs(
+    query: string,
+    texts: readonly string[],
+    batch: BatchOptions,
+    toScore: (logits: Float32Array, offset: number, numLabels: number) => number,
+  ): Promise<{ scores: Float64Array; truncated: boolean[] }> {
+    const encodings = this.encodePairs(query, texts);
+    const lengths = encodings.map((e) => e.ids.length);
+    const scores = await scoreInBatches(lengths, batch, async (indices) => {
+      const { data, numLabels } = await this.logits(indices.map((i) => encodings[i]));
+      const out = new Float64Array(indices.length);
+      for (let k = 0; k < indices.length; k++) out[k] = toScore(data, k * numLabels, numLabels);
+      return out;
+    });
+    return { scores, truncated: encodings.map((e) => e.truncated) };
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}

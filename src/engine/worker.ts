@@ -1,0 +1,117 @@
+import { Worker } from "node:worker_threads";
+import {
+  MissingDependencyError,
+  ModelFilesError,
+  ModelOutputError,
+  type RerankersError,
+} from "../core/errors.js";
+import type { IoInfo, SessionBackend, TensorInput, TensorOutput } from "./onnx.js";
+
+/** Messages between the main thread and the worker entry (onnx-worker.ts). */
+export type ErrorKind = "model_files" | "missing_dependency" | "model_output";
+export interface WorkerError {
+  kind: ErrorKind;
+  message: string;
+}
+export type FromWorker =
+  | { type: "ready"; inputs: IoInfo[]; outputs: IoInfo[] }
+  | { type: "fatal"; error: WorkerError }
+  | { type: "result"; id: number; outputs: Record<string, TensorOutput> }
+  | { type: "failed"; id: number; error: WorkerError };
+export interface RunRequest {
+  type: "run";
+  id: number;
+  feeds: Record<string, TensorInput>;
+  outputNames?: string[];
+}
+export interface WorkerInit {
+  path: string;
+  threads: number;
+}
+
+export function rebuildError(e: WorkerError): RerankersError {
+  if (e.kind === "model_files") return new ModelFilesError(e.message);
+  if (e.kind === "missing_dependency")
+    return new MissingDependencyError("onnxruntime-node", "local ONNX inference");
+  return new ModelOutputError(e.message);
+}
+
+/**
+ * Start the worker entry next to this file: onnx-worker.js once built. From source (tsx), the entry is .ts and
+ * tsx does not hook worker threads by itself, so a tiny bootstrap registers it first.
+ */
+function spawn(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./onnx-worker.js", import.meta.url), { workerData: init });
+  const entry = new URL("./onnx-worker.ts", import.meta.url).href;
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+/**
+ * An ONNX session living in a worker_threads Worker. Feeds are transferred (not copied) to the worker, so the
+ * caller must not reuse them. Runs are answered in order; the worker does not keep the process alive when idle.
+ */
+export async function createWorkerBackend(path: string, threads: number): Promise<SessionBackend> {
+  const worker = spawn({ path, threads });
+  const pending = new Map<
+    number,
+    { resolve: (o: Record<string, TensorOutput>) => void; reject: (e: Error) => void }
+  >();
+  let nextId = 0;
+  let dead: Error | undefined;
+
+  const ready = new Promise<{ inputs: IoInfo[]; outputs: IoInfo[] }>((resolve, reject) => {
+    const fail = (e: Error) => {
+      dead ??= e;
+      reject(e);
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
+    worker.on("message", (msg: FromWorker) => {
+      if (msg.type === "ready") resolve({ inputs: msg.inputs, outputs: msg.outputs });
+      else if (msg.type === "fatal") fail(rebuildError(msg.error));
+      else {
+        const p = pending.get(msg.id);
+        if (!p) return;
+        pending.delete(msg.id);
+        if (pending.size === 0) worker.unref();
+        if (msg.type === "result") p.resolve(msg.outputs);
+        else p.reject(rebuildError(msg.error));
+      }
+    });
+    worker.on("error", (e) =>
+      fail(new ModelOutputError(`ONNX worker crashed: ${e.message.split("\n")[0]}`, { cause: e })),
+    );
+    worker.on("exit", (code) => fail(new ModelOutputError(`ONNX worker exited (code ${code})`)));
+  });
+
+  let io: { inputs: IoInfo[]; outputs: IoInfo[] };
+  try {
+    io = await ready;
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  worker.unref();
+
+  return {
+    ...io,
+    run(feeds, outputNames) {
+      if (dead) return Promise.reject(dead);
+      const id = nextId++;
+      const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
+      const request: RunRequest = { type: "run", id, feeds, outputNames };
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage(request, [...new Set(transfer)]);
+      });
+    },
+    async dispose() {
+      dead ??= new ModelOutputError("ONNX worker was closed");
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { PointwiseMethod } from "../core/ranker.js";
+import { createRanker } from "../core/ranker.js";
+import type { RankerFactory } from "../core/registry.js";
+import { findOnnxFile, namedOnnxFile, onnxFileName, parseDtype } from "../engine/model-files.js";
+import { boolOption, hubOptions, intOption, resolveModelSource } from "../engine/model-source.js";
+import { PairClassifier } from "../engine/pair-classifier.js";
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * Cross-encoder (Python `TransformerRanker`): a sequence-classification model over (query, document) pairs.
+ * One-logit head -> the raw logit; two-logit head -> logit[1] - logit[0]. `sigmoid: true` maps either to (0, 1).
+ *
+ * Options: dtype (fp32 | fp16 | q8 | int8 | uint8 | q4 | q4f16 | bnb4), onnxFile, threads, worker, batchSize
+ * (max pairs per run), tokenBudget (padded tokens per run), maxLength, sigmoid / normalize, and the Hub options
+ * revision, cacheDir, offline, token.
+ */
+export const create: RankerFactory = async (options) => {
+  const dtype = parseDtype(options.dtype);
+  const onnxFile = typeof options.onnxFile === "string" ? options.onnxFile : undefined;
+  const wanted = onnxFile
+    ? [onnxFile, `onnx/${onnxFile}`]
+    : [onnxFileName("model", dtype), onnxFileName("model", dtype).slice(5)];
+  const dir = await resolveModelSource(
+    options.model,
+    {
+      required: ["config.json", "tokenizer.json", wanted],
+      optional: ["tokenizer_config.json", "special_tokens_map.json"],
+    },
+    hubOptions(options),
+  );
+  const onnxPath = onnxFile ? await namedOnnxFile(dir, onnxFile) : await findOnnxFile(dir, "model", dtype);
+  const classifier = await PairClassifier.load(dir, onnxPath, {
+    threads: intOption(options, "threads"),
+    worker: boolOption(options, "worker"),
+    maxLength: intOption(options, "maxLength"),
+  });
+  const squash = boolOption(options, "sigmoid") ?? boolOption(options, "normalize") ?? false;
+  const defaultBatch = intOption(options, "batchSize");
+  const tokenBudget = intOption(options, "tokenBudget");
+
+  const method: PointwiseMethod = {
+    kind: "pointwise",
+    async scoreDocuments(query, docs, ctx) {
+      const { scores, truncated } = await classifier.scorePairs(
+        query,
+        docs.map((d) => d.text),
+        {
+          tokenBudget,
+          maxBatchSize: ctx.batchSize ?? defaultBatch,
+          signal: ctx.signal,
+          progress: ctx.progress,
+        },
+        (logits, o, labels) => {
+          const raw = labels === 2 ? logits[o + 1] - logits[o] : logits[o];
+          return squash ? sigmoid(raw) : raw;
+        },
+      );
+      return { scores, flags: truncated.map((t) => (t ? { truncated: true } : undefined)) };
+    },
+    close: () => classifier.close(),
+  };
+  return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
+};
