@@ -1,5 +1,10 @@
-export { Document, normaliseDocuments, normaliseQuery } from "./core/documents.js";
+export type { ChunkingOptions } from "./compose/chunking.js";
+export { withChunking } from "./compose/chunking.js";
+export type { FusionOptions, FusionSource } from "./compose/fusion.js";
+export { fuse } from "./compose/fusion.js";
 export type { DocId, DocumentInput, DocumentJSON, Metadata, NormaliseOptions } from "./core/documents.js";
+export { Document, normaliseDocuments, normaliseQuery } from "./core/documents.js";
+export type { ErrorCode, ExitCode } from "./core/errors.js";
 export {
   AbortedError,
   InvalidInputError,
@@ -13,10 +18,6 @@ export {
   UnknownModelError,
   UnsupportedOperationError,
 } from "./core/errors.js";
-export type { ErrorCode, ExitCode } from "./core/errors.js";
-export { RankedResults, Result } from "./core/results.js";
-export type { RankedResultsJSON, ResultFlags, ResultJSON } from "./core/results.js";
-export { createRanker, orderByScore } from "./core/ranker.js";
 export type {
   ListwiseMethod,
   ListwiseOutput,
@@ -25,13 +26,16 @@ export type {
   PointwiseMethod,
   PointwiseOutput,
   Progress,
-  RankOptions,
   Ranker,
   RankerIdentity,
+  RankOptions,
 } from "./core/ranker.js";
-export { registerRanker, knownTypes } from "./core/registry.js";
+export { createRanker, orderByScore } from "./core/ranker.js";
 export type { FactoryOptions, RankerFactory } from "./core/registry.js";
-export { resolveModel } from "./core/resolve.js";
-export type { ResolvedModel, ResolveOptions } from "./core/resolve.js";
-export { Reranker } from "./core/reranker.js";
+export { knownTypes, registerRanker } from "./core/registry.js";
 export type { RerankerOptions } from "./core/reranker.js";
+export { Reranker } from "./core/reranker.js";
+export type { ResolvedModel, ResolveOptions } from "./core/resolve.js";
+export { resolveModel } from "./core/resolve.js";
+export type { RankedResultsJSON, ResultFlags, ResultJSON } from "./core/results.js";
+export { RankedResults, Result } from "./core/results.js";
