@@ -124,12 +124,12 @@ function defineBuiltInFamilies(): void {
   defineFamily({
     type: "qwen3",
     detect: (n) => n.includes("qwen3-reranker"),
-    unavailableReason: notBuilt("qwen3"),
+    load: () => import("../methods/qwen3.js").then((m) => m.create),
   });
   defineFamily({
     type: "mxbaiv2",
     detect: (n) => n.includes("mxbaiv2") || /mxbai-rerank-[a-z]+-v2/.test(n),
-    unavailableReason: notBuilt("mxbaiv2"),
+    load: () => import("../methods/mxbaiv2.js").then((m) => m.create),
   });
   defineFamily({
     type: "pylate",
