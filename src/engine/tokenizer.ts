@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as HfTokenizers from "@huggingface/tokenizers";
 import { MissingDependencyError, ModelFilesError } from "../core/errors.js";
+import { constructTokenizer } from "./tokenizer-fixes.js";
 import { buildLayout, type Layout, type Segment } from "./tokenizer-post.js";
-import { PrecompiledCharsmap } from "./tokenizer-precompiled.js";
 
 export interface Encoding {
   ids: number[];
@@ -79,23 +79,16 @@ function tokenContent(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Swap every `Precompiled` normalizer of the JS library for the real charsmap implementation. */
-function patchPrecompiled(normalizer: Json, config: Json): void {
-  if (!normalizer || !config) return;
-  if (config.type === "Precompiled" && typeof config.precompiled_charsmap === "string") {
-    const charsmap = PrecompiledCharsmap.fromBase64(config.precompiled_charsmap);
-    normalizer.normalize = (text: string) => charsmap.normalize(text);
-    return;
+/**
+ * The tokenizer_config.json keys the JS library may read. Flags such as `remove_space` or
+ * `do_lowercase_and_remove_accent` belong to Python's slow tokenizers; the Rust library ignores them.
+ */
+function libraryConfig(config: Json): Json {
+  const out: Json = {};
+  for (const key of ["additional_special_tokens", "clean_up_tokenization_spaces", "eos_token"]) {
+    if (config?.[key] !== undefined) out[key] = config[key];
   }
-  if (
-    config.type === "Sequence" &&
-    Array.isArray(normalizer.normalizers) &&
-    Array.isArray(config.normalizers)
-  ) {
-    config.normalizers.forEach((sub: Json, i: number) => {
-      patchPrecompiled(normalizer.normalizers[i], sub);
-    });
-  }
+  return out;
 }
 
 export class Tokenizer {
@@ -112,8 +105,7 @@ export class Tokenizer {
 
   private constructor(lib: typeof HfTokenizers, json: Json, config: Json, specialMap: Json, source: string) {
     try {
-      this.inner = new lib.Tokenizer(json, config);
-      patchPrecompiled(this.inner.normalizer, json.normalizer);
+      this.inner = constructTokenizer(lib, json, libraryConfig(config));
       this.layout = buildLayout(json.post_processor, (t) => this.tokenToId(t));
     } catch (cause) {
       if (cause instanceof ModelFilesError) throw cause;
