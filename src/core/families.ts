@@ -86,7 +86,8 @@ function defineBuiltInFamilies(): void {
   defineFamily({
     type: "flashrank",
     detect: (n) => !n.includes("/") && FLASHRANK_MODELS.includes(n),
-    unavailableReason: notBuilt("flashrank"),
+    status: "ready",
+    load: () => import("../methods/flashrank.js").then((m) => m.create),
   });
   defineFamily({
     type: "rankllm",
@@ -151,7 +152,11 @@ function defineBuiltInFamilies(): void {
     detect: (n) => has(base(n), "t5", "inranker", "twolar"),
     load: () => import("../methods/t5.js").then((m) => m.create),
   });
-  defineFamily({ type: "cross-encoder", unavailableReason: notBuilt("cross-encoder") });
+  defineFamily({
+    type: "cross-encoder",
+    status: "ready",
+    load: () => import("../methods/cross-encoder.js").then((m) => m.create),
+  });
 
   // Hosted providers: never detected from substrings, only by `provider:model` or the provider name.
   const hostedLoaders = {
