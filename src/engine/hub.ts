@@ -161,7 +161,10 @@ async function resolveOnline(
         continue;
       }
       if ((await cache.lookup(meta.commit, candidate)) !== "present") {
-        await downloadBlob(cache, meta, candidate, s);
+        // A file served without a CDN redirect is fetched at the resolved commit, not at the moving branch.
+        const downloadUrl =
+          meta.downloadUrl === url ? hubFileUrl(s.endpoint, repo, meta.commit, candidate) : meta.downloadUrl;
+        await downloadBlob(cache, { ...meta, downloadUrl }, candidate, s);
         await cache.linkSnapshot(meta.commit, candidate, meta.etag);
       }
       satisfied = true;

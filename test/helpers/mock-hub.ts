@@ -1,13 +1,13 @@
 /**
  * A local stand-in for the Hugging Face Hub's file endpoints, serving fixture folders as repositories:
- * `/{repo}/resolve/{revision}/{path}` (HEAD/GET). Binary files (LFS on the Hub) answer 302 to `/cdn/{sha256}`
+ * `/{repo}/resolve/{revision}/{path}` (HEAD/GET). Binary files (LFS on the Hub) answer 302 to `/cdn/{sha256}` on a second origin
  * with X-Repo-Commit / X-Linked-Etag / X-Linked-Size; small files answer 200 with a (weak) git-sha1 ETag; absent
  * files 404 + `X-Error-Code: EntryNotFound`; unknown repos 401 `RepositoryNotFound`, unknown revisions 404
  * `RevisionNotFound`. Range requests get 206. Every request is logged; faults can be injected.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, readFileSync, statSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 
@@ -134,7 +134,7 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
     createReadStream(file, { start, end }).pipe(res);
   }
 
-  function resolve(req: IncomingMessage, res: ServerResponse, log: MockRequest, base: string): void {
+  function resolve(req: IncomingMessage, res: ServerResponse, log: MockRequest, cdnBase: string): void {
     const match = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(log.path);
     if (match === null) {
       log.status = 404;
@@ -176,7 +176,7 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
       log.status = 302;
       res
         .writeHead(302, {
-          Location: `${base}/cdn/${hash.sha256}`,
+          Location: `${cdnBase}/cdn/${hash.sha256}`,
           "X-Repo-Commit": rev.commit,
           "X-Linked-Etag": `"${hash.sha256}"`,
           "X-Linked-Size": size,
@@ -189,7 +189,7 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
     sendFile(req, res, file, log, { "X-Repo-Commit": rev.commit, ETag: etag });
   }
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     const log: MockRequest = {
       method: req.method ?? "GET",
@@ -219,13 +219,20 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
       res.writeHead(404).end();
       return;
     }
-    resolve(req, res, log, hub.url);
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const port = (server.address() as AddressInfo).port;
+    resolve(req, res, log, cdnUrl);
+  };
+  // The CDN is another origin, as on the Hub, so that a client must not forward the token there.
+  const server = createServer(handler);
+  const cdnServer = createServer(handler);
+  const listen = async (s: Server) => {
+    await new Promise<void>((done) => s.listen(0, "127.0.0.1", done));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
+  const url = await listen(server);
+  const cdnUrl = await listen(cdnServer);
 
   const hub: MockHub = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     outage: undefined,
     commitOf(repo, revision = "main") {
@@ -245,9 +252,11 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
       return requests.filter((r) => r.path.includes(part) && (method === undefined || r.method === method))
         .length;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise((done) => server.close(() => done()));
+    async close() {
+      for (const s of [server, cdnServer]) {
+        s.closeAllConnections();
+        await new Promise((done) => s.close(done));
+      }
     },
   };
   return hub;
