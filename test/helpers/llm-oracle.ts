@@ -35,6 +35,8 @@ export interface OracleOptions {
   logprobs?: boolean;
   /** Answer 400 to any request with `logprobs: true` (servers that reject the parameter). */
   rejectLogprobs?: boolean;
+  /** Delay every answer (to observe concurrency). */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -58,6 +60,8 @@ export interface Oracle {
   baseUrl: string;
   requests: RecordedRequest[];
   options: OracleOptions;
+  /** Most requests in flight at once. */
+  readonly peakInFlight: number;
   /** The ranking the oracle gives these passages: stable sort by relevance, best first. */
   rank(passages: readonly string[]): number[];
   close(): Promise<void>;
@@ -163,6 +167,18 @@ function send(
 
 export async function startOracle(options: OracleOptions): Promise<Oracle> {
   const requests: RecordedRequest[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const write = () => {
+      inFlight--;
+      if (res.destroyed) return;
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (options.delayMs) setTimeout(write, options.delayMs);
+    else write();
+  };
   const failures = [...(options.failures ?? [])];
   const rank = (passages: readonly string[]) =>
     passages
@@ -173,13 +189,18 @@ export async function startOracle(options: OracleOptions): Promise<Oracle> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      inFlight++;
+      peakInFlight = Math.max(peakInFlight, inFlight);
       if (req.method !== "POST" || !req.url?.endsWith("/chat/completions"))
         return send(res, 404, { error: "not found" });
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RecordedRequest["body"];
       const parsed = parsePrompt(body.messages);
       const failure = failures.shift();
       requests.push({ ...parsed, body, headers: req.headers, failure });
-      if (failure === "timeout") return; // never answer; the client's timeout must fire
+      if (failure === "timeout") {
+        inFlight--;
+        return; // never answer; the client's timeout must fire
+      }
       if (failure === "429") {
         return send(
           res,
@@ -223,6 +244,9 @@ export async function startOracle(options: OracleOptions): Promise<Oracle> {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     options,
+    get peakInFlight() {
+      return peakInFlight;
+    },
     rank,
     close: () =>
       new Promise<void>((resolve) => {
