@@ -7,6 +7,7 @@ import { InvalidInputError, RerankersError } from "../core/errors.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { registerEvalCommand } from "./eval.js";
 import { formatTable, toRankOutput } from "./format.js";
 import { stderrProgress } from "./progress.js";
 import { readDocuments } from "./read-docs.js";
@@ -113,6 +114,7 @@ export function buildProgram(): Command {
       process.stdout.write(`${out}\n`);
     });
 
+  registerEvalCommand(program, addBackendFlags);
   return program;
 }
 
