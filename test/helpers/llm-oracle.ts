@@ -155,16 +155,6 @@ function relevanceReply(passages: string[], options: OracleOptions): { content: 
   return { content: tokens.map((t) => t.token).join(""), tokens };
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-}
-
 export async function startOracle(options: OracleOptions): Promise<Oracle> {
   const requests: RecordedRequest[] = [];
   let inFlight = 0;
