@@ -1,0 +1,174 @@
+import { InvalidInputError, ModelFilesError } from "../core/errors.js";
+import type { PointwiseMethod } from "../core/ranker.js";
+import { createRanker } from "../core/ranker.js";
+import type { FactoryOptions, RankerFactory } from "../core/registry.js";
+import type { EmbeddingCache } from "../engine/embedding-cache.js";
+import { maxSim, type TokenMatrix } from "../engine/maxsim.js";
+import {
+  findOnnxFile,
+  namedOnnxFile,
+  onnxFileName,
+  parseDtype,
+  readModelFolder,
+} from "../engine/model-files.js";
+import { boolOption, hubOptions, intOption, resolveModelSource } from "../engine/model-source.js";
+import { openSession } from "../engine/onnx.js";
+import { findTensorFile, readTensor } from "../engine/safetensors.js";
+import { Tokenizer } from "../engine/tokenizer.js";
+import { type DenseLayer, type ProjectionMode, TokenEncoder } from "./colbert-encoder.js";
+import { colbertDocuments, colbertQuery } from "./colbert-inputs.js";
+import { createEmbeddingCache, DEFAULT_CACHE_BYTES, scoreDocumentsCached } from "./colbert-scoring.js";
+
+/** "python": rerankers' exact score (sum over all query positions, [MASK] included, / attended count). */
+export type ColbertScoreMode = "python" | "mean-attended";
+
+export function parseScoreMode(value: unknown): ColbertScoreMode {
+  if (value === undefined || value === null || value === "python") return "python";
+  if (value === "mean-attended") return "mean-attended";
+  throw new InvalidInputError(`scoreMode must be "python" or "mean-attended", got ${JSON.stringify(value)}`);
+}
+
+export function parseProjectionMode(value: unknown): ProjectionMode {
+  if (value === undefined || value === null || value === "auto") return "auto";
+  if (value === "apply" || value === "skip") return value;
+  throw new InvalidInputError(`projection must be "auto", "apply" or "skip", got ${JSON.stringify(value)}`);
+}
+
+/** Non-negative byte count (0 disables the cache). */
+export function cacheBytesOption(options: Record<string, unknown>): number {
+  const v = options.cacheBytes;
+  if (v === undefined || v === null) return DEFAULT_CACHE_BYTES;
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new InvalidInputError(`cacheBytes must be a non-negative integer, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+function tokenId(tokenizer: Tokenizer, token: string, option: string, dir: string): number {
+  const id = tokenizer.tokenToId(token);
+  if (id === undefined)
+    throw new ModelFilesError(
+      `the tokenizer in ${dir} has no token ${JSON.stringify(token)} (option ${option})`,
+    );
+  return id;
+}
+
+/** The bias-free `linear.weight` [dim, hidden] of a colbert-ir checkpoint, when the folder has one. */
+async function stanfordProjection(dir: string): Promise<DenseLayer | undefined> {
+  const header = await findTensorFile(dir, "linear.weight");
+  if (!header) return undefined;
+  const t = await readTensor(header, "linear.weight");
+  if (t.shape.length !== 2)
+    throw new ModelFilesError(
+      `linear.weight in ${header.path} has shape [${t.shape.join(", ")}], expected [dim, hidden]`,
+    );
+  return { weight: t.data, inFeatures: t.shape[1], outFeatures: t.shape[0], activation: "identity" };
+}
+
+/**
+ * ColBERT late interaction (Python `ColBERTRanker`): query and documents encoded separately, per-token vectors
+ * L2-normalised, MaxSim over attended document tokens. Two layouts: an ONNX graph that already outputs the
+ * projected vectors, or an encoder-only graph plus `linear.weight` in model.safetensors (colbert-ir layout).
+ *
+ * Options: queryToken ("[unused0]"), documentToken ("[unused1]"), scoreMode ("python" | "mean-attended"),
+ * cacheBytes (document embedding LRU, default 256 MB, 0 disables), projection ("auto" | "apply" | "skip"),
+ * docMaxLength, dtype, onnxFile, threads, worker, batchSize, tokenBudget, and the Hub options.
+ */
+export const create: RankerFactory = async (options) => {
+  const { method } = await loadColbert(options);
+  return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
+};
+
+export interface LoadedColbert {
+  method: PointwiseMethod;
+  /** Exposed so that callers (and tests) can see encoder runs and cache use. */
+  encoder: TokenEncoder;
+  cache: EmbeddingCache<TokenMatrix>;
+}
+
+/** Load the model files and build the method (the part of `create` below `createRanker`). */
+export async function loadColbert(options: FactoryOptions): Promise<LoadedColbert> {
+  const dtype = parseDtype(options.dtype);
+  const scoreMode = parseScoreMode(options.scoreMode);
+  const projectionMode = parseProjectionMode(options.projection);
+  const cacheBytes = cacheBytesOption(options);
+  const onnxFile = typeof options.onnxFile === "string" ? options.onnxFile : undefined;
+  const wanted = onnxFile
+    ? [onnxFile, `onnx/${onnxFile}`]
+    : [onnxFileName("model", dtype), onnxFileName("model", dtype).slice(5)];
+  const dir = await resolveModelSource(
+    options.model,
+    {
+      required: ["config.json", "tokenizer.json", wanted],
+      optional: ["tokenizer_config.json", "special_tokens_map.json", "model.safetensors"],
+    },
+    hubOptions(options),
+  );
+  const folder = await readModelFolder(dir);
+  const tokenizer = await Tokenizer.fromDir(dir);
+  const queryToken = typeof options.queryToken === "string" ? options.queryToken : "[unused0]";
+  const documentToken = typeof options.documentToken === "string" ? options.documentToken : "[unused1]";
+  const queryMarker = tokenId(tokenizer, queryToken, "queryToken", dir);
+  const documentMarker = tokenId(tokenizer, documentToken, "documentToken", dir);
+  const maskId = tokenizer.maskTokenId;
+  if (maskId === undefined)
+    throw new ModelFilesError(
+      `the tokenizer in ${dir} has no [MASK] token, needed for ColBERT query augmentation`,
+    );
+  const positions = Number(folder.config.max_position_embeddings);
+  const docMaxLength =
+    intOption(options, "docMaxLength") ??
+    (Number.isInteger(positions) && positions > 2 ? positions - 2 : 510);
+  const projection = projectionMode === "skip" ? undefined : await stanfordProjection(dir);
+  if (projectionMode === "apply" && !projection)
+    throw new ModelFilesError(`projection "apply" needs linear.weight in ${dir}/model.safetensors`);
+
+  const onnxPath = onnxFile ? await namedOnnxFile(dir, onnxFile) : await findOnnxFile(dir, "model", dtype);
+  const session = await openSession(onnxPath, {
+    threads: intOption(options, "threads"),
+    worker: boolOption(options, "worker"),
+  });
+  let encoder: TokenEncoder;
+  try {
+    encoder = new TokenEncoder(session, {
+      padId: tokenizer.padTokenId ?? Number(folder.config.pad_token_id ?? 0),
+      dense: projection ? [projection] : [],
+      mode: projectionMode,
+      source: onnxPath,
+    });
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+  const cache = createEmbeddingCache(cacheBytes);
+  const defaultBatch = intOption(options, "batchSize") ?? 32;
+  const tokenBudget = intOption(options, "tokenBudget");
+  const rules = { docMaxLength };
+
+  const method: PointwiseMethod = {
+    kind: "pointwise",
+    async scoreDocuments(query, docs, ctx) {
+      const q = colbertQuery(tokenizer, query, { ...rules, markerId: queryMarker, maskId });
+      const [qm] = await encoder.encode([{ ids: q.ids, attended: q.attended }]);
+      const summed = scoreMode === "python" ? qm.rows : q.attended;
+      const scratch = new Float64Array(qm.rows);
+      const score = (d: TokenMatrix) => maxSim(qm, d, summed, scratch) / q.attended;
+
+      const prepared = colbertDocuments(
+        tokenizer,
+        docs.map((d) => d.text),
+        { ...rules, markerId: documentMarker },
+      );
+      // The ids depend on the text and on where the call's rule cut it: the length identifies the cut.
+      const items = prepared.ids.map((ids, i) => ({ ids, key: `${ids.length}\u0000${docs[i].text}` }));
+      const scores = await scoreDocumentsCached(encoder, cache, items, score, ctx, {
+        tokenBudget,
+        maxBatchSize: ctx.batchSize ?? defaultBatch,
+      });
+      return { scores, flags: prepared.truncated.map((t) => (t ? { truncated: true } : undefined)) };
+    },
+    close: () => encoder.close(),
+  };
+  return { method, encoder, cache };
+}
