@@ -140,7 +140,7 @@ function defineBuiltInFamilies(): void {
   defineFamily({
     type: "colbert",
     detect: (n) => n.includes("colbert"),
-    unavailableReason: notBuilt("colbert"),
+    load: () => import("../methods/colbert.js").then((m) => m.create),
   });
   defineFamily({
     type: "upr",
