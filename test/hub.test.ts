@@ -13,7 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { ModelFilesError, NetworkError } from "../src/core/errors.js";
+import { AbortedError, ModelFilesError, NetworkError } from "../src/core/errors.js";
 import { downloadFile, isLocalPath, resolveModelDir } from "../src/engine/hub.js";
 import { hubCacheDir } from "../src/engine/hub-config.js";
 import { fixturePath } from "./helpers/fixtures.js";
@@ -81,6 +81,8 @@ after(async () => {
 });
 
 beforeEach(() => {
+  // Keep a developer's `huggingface-cli login` token out of these requests.
+  process.env.HF_TOKEN_PATH = join(tmpdir(), "rerankers-no-such-token");
   cacheDir = tempDir();
   hub.requests.length = 0;
   hub.outage = undefined;
@@ -174,6 +176,26 @@ describe("resolveModelDir from the Hub", () => {
     const byCommit = await resolveModelDir(REPO, FILES, { endpoint: hub.url, cacheDir: fresh, revision: v1 });
     assert.equal(byCommit, join(fresh, "models--org--tiny-bert", "snapshots", v1));
     assert.equal(existsSync(join(fresh, "models--org--tiny-bert", "refs")), false);
+  });
+
+  test("follows the Hub's relative redirects (resolve-cache, renamed repos) for metadata", async () => {
+    const redirecting = await startMockHub({ repos: { [REPO]: TINY }, relativeRedirects: true });
+    try {
+      const dir = await resolveModelDir(REPO, FILES, { endpoint: redirecting.url, cacheDir });
+      assert.equal(dir, join(cacheDir, "models--org--tiny-bert", "snapshots", redirecting.commitOf(REPO)));
+      assert.deepEqual(readFileSync(join(dir, "config.json")), readFileSync(join(TINY, "config.json")));
+      assert.ok(redirecting.count("/api/resolve-cache/", "HEAD") >= 1);
+    } finally {
+      await redirecting.close();
+    }
+  });
+
+  test("an aborted signal stops before any download", async () => {
+    await assert.rejects(
+      resolveModelDir(REPO, FILES, { endpoint: hub.url, cacheDir, signal: AbortSignal.abort() }),
+      AbortedError,
+    );
+    assert.equal(hub.count("/cdn/"), 0);
   });
 
   test("an unknown revision is a ModelFilesError", async () => {

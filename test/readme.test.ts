@@ -75,7 +75,12 @@ test("README's first command ranks examples/docs.jsonl with a model downloaded f
   assert.ok(first.startsWith("npm ci && "), `README's first block must start with "npm ci && ": ${first}`);
   const command = first.slice("npm ci && ".length);
 
-  const env: NodeJS.ProcessEnv = { ...process.env, HF_ENDPOINT: hub.url, HF_HOME: hfHome };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HF_ENDPOINT: hub.url,
+    HF_HOME: hfHome,
+    HF_TOKEN_PATH: join(hfHome, "no-token"),
+  };
   for (const name of [
     "HF_HUB_CACHE",
     "HF_HUB_OFFLINE",

@@ -26,6 +26,8 @@ export interface MockHubOptions {
   commit?: string;
   /** When set, `/resolve/` needs `Authorization: Bearer <token>` (401 `GatedRepo` otherwise); the CDN does not. */
   token?: string;
+  /** Small files at a branch answer 307 to a relative `/api/resolve-cache/...` URL, as huggingface.co does. */
+  relativeRedirects?: boolean;
 }
 
 export interface DropFault {
@@ -135,7 +137,9 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
   }
 
   function resolve(req: IncomingMessage, res: ServerResponse, log: MockRequest, cdnBase: string): void {
-    const match = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(log.path);
+    const match =
+      /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(log.path) ??
+      /^\/api\/resolve-cache\/models\/(.+?)\/([0-9a-f]{40})\/(.+)$/.exec(log.path);
     if (match === null) {
       log.status = 404;
       res.writeHead(404).end();
@@ -183,6 +187,11 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
           ETag: `"${hash.gitSha1}"`,
         })
         .end();
+      return;
+    }
+    if (options.relativeRedirects === true && revision !== rev.commit) {
+      log.status = 307;
+      res.writeHead(307, { Location: `/api/resolve-cache/models/${repo}/${rev.commit}/${rawPath}` }).end();
       return;
     }
     const etag = req.method === "HEAD" ? `W/"${hash.gitSha1}"` : `"${hash.gitSha1}"`;
