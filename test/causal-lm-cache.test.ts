@@ -23,9 +23,16 @@ describe("a merged-decoder export declaring past_key_values.*, use_cache_branch 
     kvHeads: "kv_heads",
     headDim: "head_dim",
   });
+  const half = modelWithCacheInputs(CAUSAL_DIR, {
+    layers: onnxRef.num_hidden_layers,
+    kvHeads: 2,
+    headDim: 8,
+    fp16Cache: true,
+  });
   after(() => {
     fixed.cleanup();
     symbolic.cleanup();
+    half.cleanup();
   });
 
   test("the derived graph really declares the cache inputs", async () => {
@@ -46,6 +53,7 @@ describe("a merged-decoder export declaring past_key_values.*, use_cache_branch 
   for (const [label, model] of [
     ["fixed head dims", fixed],
     ["symbolic head dims (from config.json)", symbolic],
+    ["float16 cache inputs", half],
   ] as const) {
     for (const block of ["mxbaiv2", "qwen3"] as const) {
       test(`${block}, ${label}: reference scores with empty caches fed`, async () => {

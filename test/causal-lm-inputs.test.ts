@@ -119,9 +119,13 @@ describe("cacheFeeds (from the session's input metadata)", () => {
     assert.deepEqual([...(feeds.num_logits_to_keep.data as BigInt64Array)], [1n]);
   });
 
-  test("fp16 caches are refused with a ModelFilesError naming the input", () => {
+  test("fp16 exports get empty float16 caches; other cache types are a ModelFilesError naming the input", () => {
+    const feeds = cacheFeeds([io("past_key_values.0.key", "float16", ["b", 2, "p", 8])], config, 2);
+    assert.equal(feeds["past_key_values.0.key"].type, "float16");
+    assert.deepEqual(feeds["past_key_values.0.key"].dims, [2, 2, 0, 8]);
+    assert.ok(feeds["past_key_values.0.key"].data instanceof Uint16Array);
     assert.throws(
-      () => cacheFeeds([io("past_key_values.0.key", "float16", ["b", 2, "p", 8])], config, 1),
+      () => cacheFeeds([io("past_key_values.0.key", "int8", ["b", 2, "p", 8])], config, 1),
       (e: Error) => e instanceof ModelFilesError && e.message.includes("past_key_values.0.key"),
     );
   });

@@ -9,7 +9,9 @@ import {
 export type TensorInput =
   | { type: "int64"; data: BigInt64Array; dims: number[] }
   | { type: "float32"; data: Float32Array; dims: number[] }
-  | { type: "bool"; data: Uint8Array; dims: number[] };
+  | { type: "bool"; data: Uint8Array; dims: number[] }
+  /** IEEE half floats as raw bits (e.g. the empty past_key_values of fp16 decoder exports). */
+  | { type: "float16"; data: Uint16Array; dims: number[] };
 export interface TensorOutput {
   data: Float32Array;
   dims: number[];

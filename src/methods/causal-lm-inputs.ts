@@ -98,16 +98,19 @@ export function cacheFeeds(
   let geometry: KvGeometry | undefined;
   for (const input of inputs) {
     if (PAST_INPUT.test(input.name)) {
-      if (input.type !== "float32") {
+      if (input.type !== "float32" && input.type !== "float16") {
         throw new ModelFilesError(
-          `input ${input.name} is ${input.type}; only float32 past_key_values are supported, use an fp32 or q8 export`,
+          `input ${input.name} is ${input.type}; past_key_values must be float32 or float16`,
         );
       }
       geometry ??= kvGeometry(config);
       const fixed = (i: number, fallback: number) =>
         typeof input.shape[i] === "number" ? (input.shape[i] as number) : fallback;
       const dims = [batch, fixed(1, geometry.numKvHeads), 0, fixed(3, geometry.headDim)];
-      feeds[input.name] = { type: "float32", data: new Float32Array(0), dims };
+      feeds[input.name] =
+        input.type === "float16"
+          ? { type: "float16", data: new Uint16Array(0), dims }
+          : { type: "float32", data: new Float32Array(0), dims };
     } else if (input.name === "use_cache_branch") {
       feeds[input.name] = { type: "bool", data: Uint8Array.of(0), dims: input.shape.length === 0 ? [] : [1] };
     } else if (LOGITS_TO_KEEP.has(input.name)) {

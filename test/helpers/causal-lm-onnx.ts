@@ -74,11 +74,12 @@ function appendToGraph(model: Uint8Array, extra: number[]): Uint8Array {
 const FLOAT = 1;
 const INT64 = 7;
 const BOOL = 9;
+const FLOAT16 = 10;
 
 /** A temp model folder (config and tokenizer symlinked) whose `onnx/<file>` declares a KV cache of `layers`. */
 export function modelWithCacheInputs(
   fixtureDir: string,
-  opts: { layers: number; kvHeads: Dim; headDim: Dim; file?: string },
+  opts: { layers: number; kvHeads: Dim; headDim: Dim; file?: string; fp16Cache?: boolean },
 ): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "rerankers-causal-"));
   for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]) {
@@ -87,7 +88,7 @@ export function modelWithCacheInputs(
   const extra: number[] = [];
   for (let i = 0; i < opts.layers; i++) {
     for (const kind of ["key", "value"]) {
-      const info = valueInfo(`past_key_values.${i}.${kind}`, FLOAT, [
+      const info = valueInfo(`past_key_values.${i}.${kind}`, opts.fp16Cache ? FLOAT16 : FLOAT, [
         "batch_size",
         opts.kvHeads,
         "past_sequence_length",
