@@ -4,6 +4,7 @@
  */
 import type * as HfTokenizers from "@huggingface/tokenizers";
 import { PrecompiledCharsmap } from "./tokenizer-precompiled.js";
+import { unigramEncoder } from "./tokenizer-unigram.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: tokenizer.json components are free-form JSON
 type Json = any;
@@ -143,7 +144,17 @@ export function constructTokenizer(
   }
   patchNormalizer(tokenizer.normalizer, json.normalizer);
   patchPreTokenizer(tokenizer.pre_tokenizer, json.pre_tokenizer);
+  patchModel(tokenizer.model, json.model);
   return tokenizer;
+}
+
+function patchModel(instance: Json, config: Json): void {
+  if (!instance || config?.type !== "Unigram") return;
+  const encodeWord = unigramEncoder(config, instance.trie?.root);
+  if (!encodeWord) return;
+  instance.encode = (words: string[]) => words.flatMap(encodeWord);
+  // unknown pieces are fused per pre-token by encodeWord, never across pre-tokens
+  instance.fuse_unk = false;
 }
 
 function patchNormalizer(instance: Json, config: Json): void {

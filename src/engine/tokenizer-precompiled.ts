@@ -72,6 +72,32 @@ export class PrecompiledCharsmap {
    */
   normalize(text: string): string {
     let out = "";
+    // Printable ASCII between printable ASCII neighbours is a grapheme of its own (no grapheme rule joins it to
+    // them), so only the stretches around other characters need the (slow) Unicode segmenter. The stretches start
+    // and end at grapheme boundaries, so segmenting them alone gives the same clusters as the whole text.
+    let slowStart = -1;
+    for (let i = 0; i < text.length; i++) {
+      const fast =
+        isPrintableAscii(text.charCodeAt(i)) &&
+        (i === 0 || isPrintableAscii(text.charCodeAt(i - 1))) &&
+        (i === text.length - 1 || isPrintableAscii(text.charCodeAt(i + 1)));
+      if (!fast) {
+        if (slowStart < 0) slowStart = i;
+        continue;
+      }
+      if (slowStart >= 0) {
+        out += this.normalizeClusters(text.slice(slowStart, i));
+        slowStart = -1;
+      }
+      const ch = text[i];
+      out += this.transform(ch) ?? ch;
+    }
+    if (slowStart >= 0) out += this.normalizeClusters(text.slice(slowStart));
+    return out;
+  }
+
+  private normalizeClusters(text: string): string {
+    let out = "";
     for (const { segment } of graphemes(text)) {
       if (utf8Length(segment) < 6) {
         const norm = this.transform(segment);
@@ -87,6 +113,10 @@ export class PrecompiledCharsmap {
     }
     return out;
   }
+}
+
+function isPrintableAscii(code: number): boolean {
+  return code >= 0x20 && code <= 0x7e;
 }
 
 let segmenter: Intl.Segmenter | undefined;
