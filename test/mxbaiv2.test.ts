@@ -104,6 +104,40 @@ describe("mxbaiv2 parity through Reranker(dir, { modelType: 'mxbaiv2' })", () =>
     );
   });
 
+  test("aborting between batches stops before the next model call", async () => {
+    const c = ref.cases[1];
+    const ac = new AbortController();
+    const seen: number[] = [];
+    await assert.rejects(
+      (await ranker(null)).rank(
+        c.query,
+        c.docs.map((d) => d.text),
+        {
+          batchSize: 2,
+          signal: ac.signal,
+          onProgress: (p) => {
+            seen.push(p.done);
+            ac.abort();
+          },
+        },
+      ),
+      { name: "AbortedError" },
+    );
+    assert.ok(seen.length >= 1 && Math.max(...seen) < c.docs.length, `progress ${seen}`);
+  });
+
+  test("other marker tokens can be passed as options (snake_case from the CLI too)", async () => {
+    const c = ref.cases[0];
+    // Swapping the markers negates the score: logit("0") - logit("1").
+    const r = await Reranker(CAUSAL_DIR, { modelType: "mxbaiv2", token_true: 0, tokenFalse: "1" });
+    try {
+      const s = await r.score(c.query, c.docs[2].text);
+      assert.ok(Math.abs(s + c.scores[2]) <= 1e-4);
+    } finally {
+      await r.close();
+    }
+  });
+
   test("progress reaches the document count", async () => {
     const c = ref.cases[0];
     const seen: number[] = [];
