@@ -8,6 +8,7 @@ import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
 import { registerEvalCommand } from "./eval.js";
+import { registerServeCommand } from "./serve.js";
 import { formatTable, toRankOutput } from "./format.js";
 import { stderrProgress } from "./progress.js";
 import { readDocuments } from "./read-docs.js";
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
     });
 
   registerEvalCommand(program, addBackendFlags);
+  registerServeCommand(program, addBackendFlags);
   return program;
 }
 

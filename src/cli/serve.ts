@@ -1,0 +1,92 @@
+import type { Command } from "commander";
+import { InvalidInputError } from "../core/errors.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
+import { startServer } from "../server/serve.js";
+import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+
+interface ServeFlags extends BackendFlagValues {
+  model: string[];
+  modelType?: string[];
+  lang?: string;
+  host: string;
+  port: string;
+  maxDocuments?: string;
+  maxBodyBytes?: string;
+  maxQueryChars?: string;
+  maxDocumentChars?: string;
+  maxConcurrent?: string;
+  maxQueue?: string;
+  worker: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function int(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new InvalidInputError(`--${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+async function runServe(flags: ServeFlags): Promise<void> {
+  const types = flags.modelType ?? [];
+  if (types.length > 1 && types.length !== flags.model.length) {
+    throw new InvalidInputError(`give one --model-type for all models or one per --model (${flags.model.length})`);
+  }
+  // For `serve`, --api-key is the key clients must send; hosted backends read their own keys from the environment.
+  const { apiKey: serverKey, ...shared } = backendOptions(flags);
+  const limits: Partial<ServerLimits> = {};
+  const set = (key: keyof ServerLimits, flag: string, raw: string | undefined, min: number) => {
+    const v = int(flag, raw, min);
+    if (v !== undefined) limits[key] = v;
+  };
+  set("maxDocuments", "max-documents", flags.maxDocuments, 1);
+  set("maxBodyBytes", "max-body-bytes", flags.maxBodyBytes, 1);
+  set("maxQueryChars", "max-query-chars", flags.maxQueryChars, 1);
+  set("maxDocumentChars", "max-document-chars", flags.maxDocumentChars, 1);
+  set("maxConcurrent", "max-concurrent", flags.maxConcurrent, 1);
+  set("maxQueue", "max-queue", flags.maxQueue, 0);
+
+  const server = await startServer({
+    models: flags.model.map((name, i) => ({
+      name,
+      options: { modelType: types.length > 1 ? types[i] : types[0], lang: flags.lang, ...shared },
+    })),
+    host: flags.host,
+    port: int("port", flags.port, 0),
+    apiKey: (serverKey as string | undefined) ?? process.env.RERANKERS_API_KEY,
+    limits,
+    worker: flags.worker,
+  });
+  process.stderr.write(`rerankers: serving ${flags.model.join(", ")} on ${server.url}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`rerankers: ${signal}: finishing in-flight requests\n`);
+      server.close().then(resolve);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}
+
+export function registerServeCommand(program: Command, addBackendFlags: (cmd: Command) => Command): void {
+  const cmd = addBackendFlags(
+    program
+      .command("serve")
+      .description("serve models over a Cohere/Jina-compatible HTTP API (POST /v1/rerank, /health, /metrics)")
+      .requiredOption("-m, --model <name>", "model to serve (repeatable; the first is the default)", collect)
+      .option("-t, --model-type <type>", "method for all models, or one per --model (repeatable)", collect)
+      .option("--lang <lang>", "language for family defaults", "en")
+      .option("--host <host>", "address to bind", "127.0.0.1")
+      .option("--port <port>", "port (0 picks a free one)", "8080")
+      .option("--max-documents <n>", `documents per request (default ${DEFAULT_LIMITS.maxDocuments})`)
+      .option("--max-body-bytes <n>", `request body bytes (default ${DEFAULT_LIMITS.maxBodyBytes})`)
+      .option("--max-query-chars <n>", `query characters (default ${DEFAULT_LIMITS.maxQueryChars})`)
+      .option("--max-document-chars <n>", `characters per document (default ${DEFAULT_LIMITS.maxDocumentChars})`)
+      .option("--max-concurrent <n>", `requests ranked at once (default ${DEFAULT_LIMITS.maxConcurrent})`)
+      .option("--max-queue <n>", `requests waiting before 503 (default ${DEFAULT_LIMITS.maxQueue})`)
+      .option("--no-worker", "run local inference on the main thread"),
+  );
+  cmd.action((flags: ServeFlags) => runServe(flags));
+}
