@@ -121,6 +121,32 @@ describe("rankgpt through Reranker()", () => {
     );
   });
 
+  test("reasoning models: no temperature, max_completion_tokens; others: temperature 0, max_tokens", async () => {
+    const o = await oracle();
+    const o3 = await Reranker("o3-mini", { baseUrl: o.baseUrl, apiKey: KEY, maxTokens: 300 });
+    assert.equal(o3.modelType, "rankgpt");
+    await o3.rank("q", TEXTS.slice(0, 3));
+    assert.equal("temperature" in o.requests[0].body, false);
+    assert.equal((o.requests[0].body as Record<string, unknown>).max_completion_tokens, 300);
+    const gpt = await Reranker("rankgpt", { baseUrl: o.baseUrl, apiKey: KEY, maxTokens: 300 });
+    await gpt.rank("q", TEXTS.slice(0, 3));
+    assert.equal(o.requests[1].body.temperature, 0);
+    assert.equal((o.requests[1].body as Record<string, unknown>).max_tokens, 300);
+  });
+
+  test("bad window options fail at creation; rankEnd 0 means all documents", async () => {
+    const o = await oracle();
+    await assert.rejects(
+      Reranker("rankgpt", { baseUrl: o.baseUrl, windowSize: 5, step: 6 }),
+      InvalidInputError,
+    );
+    await assert.rejects(Reranker("rankgpt", { baseUrl: o.baseUrl, windowSize: 0 }), InvalidInputError);
+    const ranker = await Reranker("rankgpt", { baseUrl: o.baseUrl, rankEnd: 0, windowSize: 5 });
+    assert.equal(ranker.model, "gpt-4.1-mini");
+    await ranker.rank("q", TEXTS.slice(0, 5));
+    assert.equal(o.requests[0].passages.length, 5);
+  });
+
   test("rankScores gives 1/rank", async () => {
     const o = await oracle();
     const ranker = await Reranker("rankgpt", { baseUrl: o.baseUrl, apiKey: KEY, rankScores: true });

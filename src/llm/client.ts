@@ -1,6 +1,6 @@
 import { ModelOutputError, ProviderError, throwIfAborted } from "../core/errors.js";
 import { requestJson } from "../providers/http.js";
-import type { LlmConfig } from "./config.js";
+import { isReasoningModel, type LlmConfig } from "./config.js";
 import type { ChatClient, ChatMessage, ChatReply, CompleteOptions, TokenLogprob } from "./types.js";
 
 /** The subset of an OpenAI chat-completions response we read. */
@@ -61,12 +61,11 @@ export function httpChatClient(config: LlmConfig): ChatClient {
   return {
     model: config.model,
     async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<ChatReply> {
-      const body: Record<string, unknown> = {
-        model: config.model,
-        messages,
-        temperature: config.temperature,
-      };
-      if (config.maxTokens !== undefined) body.max_tokens = config.maxTokens;
+      const body: Record<string, unknown> = { model: config.model, messages };
+      if (config.temperature !== undefined) body.temperature = config.temperature;
+      if (config.maxTokens !== undefined) {
+        body[isReasoningModel(config.model) ? "max_completion_tokens" : "max_tokens"] = config.maxTokens;
+      }
       if (options.logprobs) {
         body.logprobs = true;
         body.top_logprobs = 5;

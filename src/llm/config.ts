@@ -4,6 +4,14 @@ import type { ChatFunction } from "./types.js";
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
+/**
+ * OpenAI reasoning models (o1, o3, o4-mini, gpt-5…) reject `temperature: 0` and `max_tokens`: for them the
+ * temperature is left to its default and the token cap is sent as `max_completion_tokens`.
+ */
+export function isReasoningModel(model: string): boolean {
+  return /^(openai\/)?(o[1-9]|gpt-5)/i.test(model);
+}
+
 /** How to reach the chat model. Shared by rankgpt, rankllm and llm-relevance-filter. */
 export interface LlmConfig {
   model: string;
@@ -11,7 +19,8 @@ export interface LlmConfig {
   baseUrl: string;
   /** Bearer token; absent for local servers that need none. */
   apiKey?: string;
-  temperature: number;
+  /** Sampling temperature; undefined = not sent (reasoning models accept only their default). */
+  temperature: number | undefined;
   /** Parallel requests (only the relevance filter has independent calls). */
   maxConcurrency: number;
   /** Per request attempt. */
@@ -51,7 +60,7 @@ export function readLlmConfig(
     model: defaults.model,
     baseUrl,
     apiKey,
-    temperature: optNumber(options, "temperature", 0) ?? 0,
+    temperature: optNumber(options, "temperature", 0) ?? (isReasoningModel(defaults.model) ? undefined : 0),
     maxConcurrency: optInt(options, "maxConcurrency", 1) ?? defaults.maxConcurrency ?? 4,
     timeoutMs: optInt(options, "timeoutMs", 1),
     maxRetries: optInt(options, "maxRetries", 0),

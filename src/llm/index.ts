@@ -10,7 +10,7 @@ export {
 } from "./client.js";
 export { mapLimit } from "./concurrency.js";
 export type { LlmConfig } from "./config.js";
-export { OPENAI_BASE_URL, readLlmConfig } from "./config.js";
+export { isReasoningModel, OPENAI_BASE_URL, readLlmConfig } from "./config.js";
 export type { ListwiseConfig, WindowPrompt } from "./listwise.js";
 export { readListwiseConfig, slidingWindowMethod } from "./listwise.js";
 export { parsePermutation, rankedCount } from "./permutation.js";

@@ -1,4 +1,5 @@
 import type { Document } from "../core/documents.js";
+import { InvalidInputError } from "../core/errors.js";
 import type { ListwiseMethod, MethodContext } from "../core/ranker.js";
 import { optBool, optInt } from "./options.js";
 import { parsePermutation } from "./permutation.js";
@@ -11,19 +12,23 @@ export interface ListwiseConfig {
   windowSize: number;
   /** Window movement towards the front (default 10, rank_llm's `stride`). */
   step: number;
-  /** Only the first `rankEnd` documents (in input order) are reordered; default: all. */
+  /** Only the first `rankEnd` documents (in input order) are reordered; default (or 0): all. */
   rankEnd?: number;
   /** Give each result the score `1 / rank` (otherwise listwise results have no score). */
   rankScores: boolean;
 }
 
 export function readListwiseConfig(options: Readonly<Record<string, unknown>>): ListwiseConfig {
-  return {
-    windowSize: optInt(options, "windowSize", 1) ?? 20,
-    step: optInt(options, "step", 1) ?? optInt(options, "stride", 1) ?? 10,
-    rankEnd: optInt(options, "rankEnd", 0),
-    rankScores: optBool(options, "rankScores") ?? false,
-  };
+  const windowSize = optInt(options, "windowSize", 1) ?? 20;
+  const step = optInt(options, "step", 1) ?? optInt(options, "stride", 1) ?? Math.min(10, windowSize);
+  if (step > windowSize) {
+    throw new InvalidInputError(
+      `step (${step}) must not exceed windowSize (${windowSize}): documents would be skipped`,
+    );
+  }
+  // rank_llm's convention: rankEnd 0 means every document.
+  const rankEnd = optInt(options, "rankEnd", 0) || undefined;
+  return { windowSize, step, rankEnd, rankScores: optBool(options, "rankScores") ?? false };
 }
 
 /** Builds the conversation for one window: the query and the texts of the passages in the window, in order. */
