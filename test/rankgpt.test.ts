@@ -293,6 +293,15 @@ describe("rankgpt through Reranker()", () => {
     assert.equal(calls[0].messages[0].role, "system");
   });
 
+  test("abort signal cancels a request in flight", async () => {
+    const o = await oracle({ failures: ["timeout"] });
+    const ranker = await Reranker("rankgpt", { baseUrl: o.baseUrl, apiKey: KEY, timeoutMs: 20_000 });
+    const started = Date.now();
+    await assert.rejects(ranker.rank("q", TEXTS.slice(0, 3), { signal: AbortSignal.timeout(150) }), /abort/i);
+    assert.ok(Date.now() - started < 5_000);
+    assert.equal(o.requests.length, 1);
+  });
+
   test("abort signal stops between windows", async () => {
     const o = await oracle();
     const ranker = await Reranker("rankgpt", { baseUrl: o.baseUrl, apiKey: KEY });
