@@ -358,6 +358,113 @@ describe("tiny-mxbai-v2: byte-level BPE, no special tokens added", () => {
   });
 });
 
+describe("Rust behaviour where @huggingface/tokenizers 0.2.0 differs", () => {
+  it("BertNormalizer lowercases per character (no final sigma) and isolates CJK outside the BMP", async () => {
+    const tok = await Tokenizer.fromDir(fixturePath("minilm-l6-h384-random"));
+    // Rust char::to_lowercase maps Σ to σ everywhere; String#toLowerCase gives a final ς
+    assert.notDeepEqual(tok.tokenize("οδοσ"), tok.tokenize("οδος"), "the vocabulary tells σ and ς apart");
+    assert.deepEqual(tok.tokenize("ΟΔΟΣ"), tok.tokenize("οδοσ"));
+    // U+20000 is in Rust's is_chinese_char ranges: it becomes a word of its own
+    assert.deepEqual(tok.tokenize("a\u{20000}b"), tok.tokenize("a \u{20000} b"));
+  });
+
+  it("Precompiled: a short grapheme is replaced whole by the rule of its shortest matching prefix", async () => {
+    // spm_precompiled: graphemes under 6 UTF-8 bytes go through transform(grapheme) = first_prefix_value, so
+    // fullwidth A + combining acute becomes the rule for fullwidth A alone ("A") and the acute is dropped
+    for (const name of ["tiny-xlm-roberta-cross-encoder", "tiny-monot5"]) {
+      const tok = await Tokenizer.fromDir(fixturePath(name));
+      assert.deepEqual(tok.tokenize("\uff21\u0301"), tok.tokenize("A"), name);
+      assert.deepEqual(tok.tokenize("\uff21"), tok.tokenize("A"), name);
+    }
+  });
+
+  it("post-processors from tokenizer.json: BertProcessing and a Sequence of ByteLevel + TemplateProcessing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "rerankers-tokenizer-post-"));
+    try {
+      const vocab = { "[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, hello: 4, world: 5 };
+      const base = {
+        version: "1.0",
+        truncation: null,
+        padding: null,
+        added_tokens: Object.entries(vocab)
+          .filter(([t]) => t.startsWith("["))
+          .map(([content, id]) => ({
+            id,
+            content,
+            single_word: false,
+            lstrip: false,
+            rstrip: false,
+            normalized: false,
+            special: true,
+          })),
+        normalizer: {
+          type: "BertNormalizer",
+          clean_text: true,
+          handle_chinese_chars: true,
+          strip_accents: null,
+          lowercase: true,
+        },
+        pre_tokenizer: { type: "BertPreTokenizer" },
+        decoder: null,
+        model: {
+          type: "WordPiece",
+          unk_token: "[UNK]",
+          continuing_subword_prefix: "##",
+          max_input_chars_per_word: 100,
+          vocab,
+        },
+      };
+      await writeFile(
+        join(dir, "tokenizer.json"),
+        JSON.stringify({
+          ...base,
+          post_processor: { type: "BertProcessing", sep: ["[SEP]", 3], cls: ["[CLS]", 2] },
+        }),
+      );
+      const bert = await Tokenizer.fromDir(dir);
+      assert.deepEqual(bert.encodePair("Hello", "world", 512), {
+        ids: [2, 4, 3, 5, 3],
+        typeIds: [0, 0, 0, 1, 1],
+        truncated: false,
+      });
+      assert.deepEqual(bert.encodePair("Hello", "", 512).ids, [2, 4, 3, 3]);
+      assert.equal(bert.clsTokenId, 2);
+      assert.equal(bert.sepTokenId, 3);
+      assert.equal(bert.unkTokenId, 1);
+
+      const template = {
+        type: "TemplateProcessing",
+        single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+        pair: [
+          { Sequence: { id: "A", type_id: 0 } },
+          { SpecialToken: { id: "[SEP]", type_id: 0 } },
+          { Sequence: { id: "B", type_id: 1 } },
+        ],
+        special_tokens: {
+          "[CLS]": { id: "[CLS]", ids: [2], tokens: ["[CLS]"] },
+          "[SEP]": { id: "[SEP]", ids: [3], tokens: ["[SEP]"] },
+        },
+      };
+      const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false };
+      await writeFile(
+        join(dir, "tokenizer.json"),
+        JSON.stringify({ ...base, post_processor: { type: "Sequence", processors: [byteLevel, template] } }),
+      );
+      const seq = await Tokenizer.fromDir(dir);
+      assert.deepEqual(seq.encode("hello world", 2), { ids: [2, 4], typeIds: [0, 0], truncated: true });
+      assert.deepEqual(seq.encodePair("hello", "world", 512), {
+        ids: [4, 3, 5],
+        typeIds: [0, 0, 1],
+        truncated: false,
+      });
+      assert.equal(seq.numSpecialTokens(false), 1);
+      assert.equal(seq.numSpecialTokens(true), 1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("Tokenizer.fromDir errors", () => {
   let dir: string;
   before(async () => {
