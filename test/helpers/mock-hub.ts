@@ -130,7 +130,8 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
       drop.times = (drop.times ?? 1) - 1;
       const stream = createReadStream(file, { start, end: Math.min(end, start + drop.afterBytes - 1) });
       stream.pipe(res, { end: false });
-      stream.on("end", () => req.socket.end());
+      // A pause before closing lets the client drain what it received (a fetch body error drops its queue).
+      stream.on("end", () => setTimeout(() => req.socket.end(), 100));
       return;
     }
     createReadStream(file, { start, end }).pipe(res);
