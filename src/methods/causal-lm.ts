@@ -113,7 +113,7 @@ export class CausalLm {
     const onnxFile = stringOption(options, "onnxFile", "onnx_file");
     const choices =
       onnxFile === undefined
-        ? BASES.flatMap((b) => [onnxFileName(b, dtype), onnxFileName(b, dtype).slice(5)])
+        ? BASES.flatMap((b) => [onnxFileName(b, dtype), onnxFileName(b, dtype).replace(/^onnx\//, "")])
         : [onnxFile];
     const dir = await resolveModelDir(
       options.model,
@@ -198,6 +198,7 @@ async function findFirstOnnx(dir: string, dtype: Dtype): Promise<string> {
     try {
       return await findOnnxFile(dir, base, dtype);
     } catch (err) {
+      if (!(err instanceof ModelFilesError)) throw err;
       first ??= err;
     }
   }
