@@ -8,10 +8,10 @@ import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
 import { registerEvalCommand } from "./eval.js";
-import { registerServeCommand } from "./serve.js";
 import { formatTable, toRankOutput } from "./format.js";
 import { stderrProgress } from "./progress.js";
 import { readDocuments } from "./read-docs.js";
+import { registerServeCommand } from "./serve.js";
 
 interface RankFlags extends BackendFlagValues {
   model: string;

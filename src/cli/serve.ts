@@ -24,14 +24,17 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function int(name: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new InvalidInputError(`--${name} must be an integer >= ${min}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new InvalidInputError(`--${name} must be an integer >= ${min}, got "${raw}"`);
   return n;
 }
 
 async function runServe(flags: ServeFlags): Promise<void> {
   const types = flags.modelType ?? [];
   if (types.length > 1 && types.length !== flags.model.length) {
-    throw new InvalidInputError(`give one --model-type for all models or one per --model (${flags.model.length})`);
+    throw new InvalidInputError(
+      `give one --model-type for all models or one per --model (${flags.model.length})`,
+    );
   }
   // For `serve`, --api-key is the key clients must send; hosted backends read their own keys from the environment.
   const { apiKey: serverKey, ...shared } = backendOptions(flags);
@@ -83,7 +86,10 @@ export function registerServeCommand(program: Command, addBackendFlags: (cmd: Co
       .option("--max-documents <n>", `documents per request (default ${DEFAULT_LIMITS.maxDocuments})`)
       .option("--max-body-bytes <n>", `request body bytes (default ${DEFAULT_LIMITS.maxBodyBytes})`)
       .option("--max-query-chars <n>", `query characters (default ${DEFAULT_LIMITS.maxQueryChars})`)
-      .option("--max-document-chars <n>", `characters per document (default ${DEFAULT_LIMITS.maxDocumentChars})`)
+      .option(
+        "--max-document-chars <n>",
+        `characters per document (default ${DEFAULT_LIMITS.maxDocumentChars})`,
+      )
       .option("--max-concurrent <n>", `requests ranked at once (default ${DEFAULT_LIMITS.maxConcurrent})`)
       .option("--max-queue <n>", `requests waiting before 503 (default ${DEFAULT_LIMITS.maxQueue})`)
       .option("--no-worker", "run local inference on the main thread"),

@@ -24,8 +24,12 @@ export interface AppOptions {
   limits?: Partial<ServerLimits>;
 }
 
-const jsonError = (c: Context, status: 400 | 401 | 404 | 413 | 422 | 500 | 503, message: string, extra = {}) =>
-  c.json({ message, ...extra }, status);
+const jsonError = (
+  c: Context,
+  status: 400 | 401 | 404 | 413 | 422 | 500 | 503,
+  message: string,
+  extra = {},
+) => c.json({ message, ...extra }, status);
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -81,7 +85,8 @@ export function createApp(options: AppOptions) {
     async (c: Context) => {
       const body = (c.req as unknown as { valid(t: "json"): RerankRequest }).valid("json");
       const served = body.model === undefined ? options.models[0] : byName.get(body.model);
-      if (!served) return jsonError(c, 404, `unknown model "${body.model}"; this server serves: ${names.join(", ")}`);
+      if (!served)
+        return jsonError(c, 404, `unknown model "${body.model}"; this server serves: ${names.join(", ")}`);
       if (body.documents.length > limits.maxDocuments) {
         return jsonError(c, 413, `too many documents: ${body.documents.length} > ${limits.maxDocuments}`);
       }
@@ -90,7 +95,12 @@ export function createApp(options: AppOptions) {
       }
       const texts = body.documents.map((d) => (typeof d === "string" ? d : d.text));
       const tooLong = texts.findIndex((t) => t.length > limits.maxDocumentChars);
-      if (tooLong >= 0) return jsonError(c, 422, `documents[${tooLong}] is longer than ${limits.maxDocumentChars} characters`);
+      if (tooLong >= 0)
+        return jsonError(
+          c,
+          422,
+          `documents[${tooLong}] is longer than ${limits.maxDocumentChars} characters`,
+        );
 
       const end = metrics.latency.startTimer({ model: served.name });
       const job = queue.tryRun(() =>

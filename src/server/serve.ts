@@ -49,7 +49,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () => resolve(s as Server));
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () =>
+      resolve(s as Server),
+    );
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
