@@ -135,7 +135,7 @@ function defineBuiltInFamilies(): void {
   defineFamily({
     type: "pylate",
     detect: (n) => has(n, "pylate", "moderncolbert"),
-    unavailableReason: notBuilt("pylate"),
+    load: () => import("../methods/pylate.js").then((m) => m.create),
   });
   defineFamily({
     type: "colbert",
