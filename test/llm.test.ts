@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  answerProbabilities,
   escapeIdentifiers,
   mapLimit,
   parseJudgements,
@@ -215,6 +216,32 @@ NOT_RELEVANT
     assert.ok(Math.abs((p ?? 0) - 0.75 / 0.95) < 1e-12);
     assert.equal(relevanceProbability(`${reply}x`, tokens, 9), undefined);
   });
+});
+
+test("answer tokens are found even when byte-level tokens do not spell the reply", () => {
+  const reply = "<document id=0>\nThe café.\n<answer>\nRELEVANT\n</answer>\n</document>";
+  const plain = (token: string) => ({ token, logprob: 0, topLogprobs: [] });
+  const tokens = [
+    plain("<document id=0>\nThe caf"),
+    plain("\\xc3"),
+    plain("\\xa9"),
+    plain(".\n<answer>\n"),
+    {
+      token: "REL",
+      logprob: Math.log(0.8),
+      topLogprobs: [
+        { token: "REL", logprob: Math.log(0.8) },
+        { token: "NOT", logprob: Math.log(0.2) },
+      ],
+    },
+    plain("EVANT"),
+    plain("\n</answer>\n</document>"),
+  ];
+  const judgements = parseJudgements(reply, 2);
+  assert.equal(relevanceProbability(reply, tokens, judgements[0]?.offset ?? -1), undefined);
+  const p = answerProbabilities(judgements, tokens);
+  assert.ok(Math.abs((p[0] ?? 0) - 0.8) < 1e-12);
+  assert.equal(p[1], undefined);
 });
 
 test("mapLimit bounds concurrency and keeps order", async () => {

@@ -18,7 +18,7 @@ export { RANKGPT_PASSAGE_BUDGET, RANKGPT_SYSTEM, rankGptMessages, rankGptPassage
 export type { RankLlmPromptOptions } from "./rankllm-prompt.js";
 export { escapeIdentifiers, rankLlmMessages, rankLlmWordBudget } from "./rankllm-prompt.js";
 export type { Judgement, RelevanceLabel } from "./relevance-parse.js";
-export { parseJudgements, relevanceProbability } from "./relevance-parse.js";
+export { answerProbabilities, parseJudgements, relevanceProbability } from "./relevance-parse.js";
 export { documentInputs, RELEVANCE_TEMPLATE, relevanceMessages } from "./relevance-prompt.js";
 export type {
   ChatCallOptions,

@@ -78,3 +78,22 @@ export function relevanceProbability(
   }
   return undefined;
 }
+
+/**
+ * P(RELEVANT) per 0-based id, read from the tokens alone: the judgements are parsed again from the tokens'
+ * own text, so replies whose token strings do not spell the content exactly (byte-level pieces of non-ASCII text)
+ * still find their answer tokens. An entry is undefined when that id has no answer in the tokens or its label
+ * differs from `judgements` (the parse of the reply).
+ */
+export function answerProbabilities(
+  judgements: readonly (Judgement | undefined)[],
+  tokens: readonly TokenLogprob[],
+): (number | undefined)[] {
+  const text = tokens.map((t) => t.token).join("");
+  const fromTokens = parseJudgements(text, judgements.length);
+  return judgements.map((j, id) => {
+    const t = fromTokens[id];
+    if (j === undefined || t === undefined || t.label !== j.label) return undefined;
+    return relevanceProbability(text, tokens, t.offset);
+  });
+}

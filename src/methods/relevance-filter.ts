@@ -7,7 +7,7 @@ import { createChatClient } from "../llm/client.js";
 import { mapLimit } from "../llm/concurrency.js";
 import { readLlmConfig } from "../llm/config.js";
 import { optBool, optInt, optString } from "../llm/options.js";
-import { parseJudgements, relevanceProbability } from "../llm/relevance-parse.js";
+import { answerProbabilities, parseJudgements } from "../llm/relevance-parse.js";
 import { RELEVANCE_TEMPLATE, relevanceMessages } from "../llm/relevance-prompt.js";
 import type { ChatClient, ChatReply } from "../llm/types.js";
 
@@ -59,16 +59,14 @@ export function relevanceFilterMethod(client: ChatClient, config: RelevanceFilte
           ctx.signal,
         );
         const judgements = parseJudgements(reply.content, batch.length);
+        const probabilities = reply.logprobs ? answerProbabilities(judgements, reply.logprobs) : [];
         batch.forEach((docIndex, k) => {
           const j = judgements[k];
           if (j === undefined) {
             flags[docIndex] = { unjudged: true };
             return;
           }
-          const p = reply.logprobs
-            ? relevanceProbability(reply.content, reply.logprobs, j.offset)
-            : undefined;
-          scores[docIndex] = p ?? (j.label === "RELEVANT" ? 1 : 0);
+          scores[docIndex] = probabilities[k] ?? (j.label === "RELEVANT" ? 1 : 0);
         });
         done += batch.length;
         ctx.progress(done);
