@@ -87,7 +87,11 @@ function templateLayout(config: Json, tokenToId: (token: string) => number | und
   const parse = (template: Json): Json[] =>
     Array.isArray(template) ? template : parseTemplateString(template);
   const single = parse(config.single);
-  const pair = parse(config.pair);
+  // Without a pair template, the second sequence follows the single layout with type id 1.
+  const pair =
+    config.pair === undefined || config.pair === null
+      ? [...single, { Sequence: { id: "B", type_id: 1 } }]
+      : parse(config.pair);
   return (encs) => {
     const [a, b] = encs;
     const template = b ? pair : single;

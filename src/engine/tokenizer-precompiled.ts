@@ -119,11 +119,20 @@ function isPrintableAscii(code: number): boolean {
   return code >= 0x20 && code <= 0x7e;
 }
 
-let segmenter: Intl.Segmenter | undefined;
+let segmenter: Intl.Segmenter | null | undefined;
 
-function graphemes(text: string): Iterable<Intl.SegmentData> {
-  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
-  return segmenter.segment(text);
+/** Approximate clusters (base + marks, joined by ZWJ) for a Node built without ICU's segmenter. */
+const roughClusters = /(?:\P{M}\p{M}*|\p{M}+)(?:\u200d(?:\P{M}\p{M}*)?)*/gsu;
+
+function graphemes(text: string): Iterable<{ segment: string }> {
+  if (segmenter === undefined) {
+    segmenter =
+      typeof Intl.Segmenter === "function"
+        ? new Intl.Segmenter(undefined, { granularity: "grapheme" })
+        : null;
+  }
+  if (segmenter) return segmenter.segment(text);
+  return Array.from(text.matchAll(roughClusters), (m) => ({ segment: m[0] }));
 }
 
 function utf8Length(s: string): number {

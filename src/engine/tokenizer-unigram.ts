@@ -16,6 +16,7 @@ interface TrieNode {
 
 const K_UNK_PENALTY = 10;
 const CACHE_LIMIT = 20_000;
+const CACHE_WORD_LENGTH = 256;
 
 export function unigramEncoder(modelJson: Json, trieRoot: unknown): ((word: string) => string[]) | undefined {
   const root = trieRoot as TrieNode | undefined;
@@ -102,6 +103,7 @@ export function unigramEncoder(modelJson: Json, trieRoot: unknown): ((word: stri
 
   return (word) => {
     if (word.length === 0) return [];
+    if (word.length > CACHE_WORD_LENGTH) return viterbi(word);
     let pieces = cache.get(word);
     if (pieces === undefined) {
       pieces = viterbi(word);
