@@ -34,10 +34,11 @@ export function relevanceFilterMethod(client: ChatClient, config: RelevanceFilte
     try {
       return await client.complete(messages, { signal, logprobs: true });
     } catch (err) {
-      // Some servers reject `logprobs` with 400; judge without probabilities from then on.
+      // Some servers reject `logprobs` with 400: when the same call then works without them, stop asking.
       if (!(err instanceof ProviderError) || err.status !== 400) throw err;
-      useLogprobs = false;
-      return client.complete(messages, { signal });
+      const reply = await client.complete(messages, { signal });
+      useLogprobs = false; // only once the same request succeeded without them
+      return reply;
     }
   }
 
