@@ -451,6 +451,19 @@ describe("batching, concurrency and cancellation", () => {
     );
   });
 
+  it("rank({ batchSize }) makes calls smaller, never larger than the provider allows", async () => {
+    const pc = await startProviderServer({ wire: "pinecone", apiKey: KEY, relevance: table });
+    try {
+      const ranker = await Reranker("pinecone:bge-reranker-v2-m3", { baseUrl: pc.url, apiKey: KEY });
+      await ranker.rank(QUERY, texts, { batchSize: 125 });
+      assert.equal(pc.requests.length, 3, "capped at Pinecone's 100");
+      await ranker.rank(QUERY, texts, { batchSize: 50 });
+      assert.equal(pc.requests.length, 3 + 5);
+    } finally {
+      await pc.close();
+    }
+  });
+
   it("topK with batching asks each batch for min(topK, batch) and merges the true top k", async () => {
     const batched = await Reranker("cohere:rerank-v3.5", {
       baseUrl: server.url,

@@ -316,7 +316,9 @@ export function hostedMethod(spec: ProviderSpec, model: string, options: HostedO
     async scoreDocuments(query: string, docs: readonly Document[], ctx: MethodContext) {
       const texts = docs.map((d) => d.text);
       if (ctx.topK === 0) return { scores: new Array<number | undefined>(texts.length).fill(undefined) };
-      const batches = planBatches(query, texts, maxDocs, maxTokens);
+      // rank(…, { batchSize }) may ask for smaller calls than the provider allows, never larger ones
+      const perCall = ctx.batchSize === undefined ? maxDocs : Math.min(ctx.batchSize, maxDocs);
+      const batches = planBatches(query, texts, perCall, maxTokens);
       const scores: (number | undefined)[] = new Array(texts.length).fill(undefined);
       let done = 0;
       const tasks = batches.map(([start, end]) => async (signal: AbortSignal) => {
