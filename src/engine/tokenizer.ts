@@ -161,7 +161,9 @@ export class Tokenizer {
   /** Ids of `text` without special tokens. */
   tokenize(text: string): number[] {
     if (text.length === 0) return [];
-    return this.inner.encode(text, { add_special_tokens: false }).ids;
+    const ids: (number | undefined)[] = this.inner.encode(text, { add_special_tokens: false }).ids;
+    // A piece with no id and no unk token (BPE without unk_token) is dropped, as Rust does.
+    return ids.filter((id): id is number => id !== undefined);
   }
 
   /** The post-processor's layout of already tokenized sequences (`[CLS] a [SEP] b [SEP]`, `a </s>`, ...). */
