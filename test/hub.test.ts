@@ -1,24 +1,30 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { AbortedError, ModelFilesError, NetworkError } from "../src/core/errors.js";
 import { downloadFile, isLocalPath, resolveModelDir } from "../src/engine/hub.js";
 import { hubCacheDir } from "../src/engine/hub-config.js";
-import { fixturePath } from "./helpers/fixtures.js";
+import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
 import { type MockHub, startMockHub } from "./helpers/mock-hub.js";
 
+const run = promisify(execFile);
 const REPO = "org/tiny-bert";
 const TINY = fixturePath("tiny-bert-cross-encoder");
 const MONOBERT = fixturePath("tiny-monobert");
@@ -326,6 +332,48 @@ describe("downloads are resumable, atomic and safe to run concurrently", () => {
       [`bytes=${partial}-`],
     );
     assert.equal(existsSync(`${blob}.incomplete`), false);
+  });
+
+  test("a stale .incomplete part that does not match the file is downloaded again from scratch", async () => {
+    const onnx = readFileSync(join(TINY, "onnx/model.onnx"));
+    const blob = join(cacheDir, "models--org--tiny-bert", "blobs", sha256(onnx));
+    mkdirSync(dirname(blob), { recursive: true });
+    writeFileSync(`${blob}.incomplete`, Buffer.alloc(1000, 7));
+    const dir = await resolveModelDir(REPO, FILES, { endpoint: hub.url, cacheDir });
+    assert.deepEqual(readFileSync(join(dir, "onnx/model.onnx")), onnx);
+    assert.deepEqual(
+      hub.requests.filter((r) => r.path.startsWith("/cdn/")).map((r) => r.range),
+      ["bytes=1000-", undefined],
+    );
+  });
+
+  test("two processes downloading into one cache share one download per blob", {
+    timeout: 60_000,
+  }, async () => {
+    const slow = await startMockHub({ repos: { [REPO]: TINY }, cdnDelayMs: 300 });
+    const script = [
+      `import { resolveModelDir } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, "src/engine/hub.ts")).href)};`,
+      `const dir = await resolveModelDir(${JSON.stringify(REPO)}, ${JSON.stringify(FILES)},`,
+      `  { endpoint: ${JSON.stringify(slow.url)}, cacheDir: ${JSON.stringify(cacheDir)} });`,
+      "process.stdout.write(dir);",
+    ].join("\n");
+    const child = () =>
+      run(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: REPO_ROOT,
+        timeout: 50_000,
+      });
+    try {
+      const [a, b] = await Promise.all([child(), child()]);
+      assert.equal(a.stdout, b.stdout);
+      assert.deepEqual(
+        readFileSync(join(a.stdout, "onnx/model.onnx")),
+        readFileSync(join(TINY, "onnx/model.onnx")),
+      );
+      assert.equal(slow.count("/cdn/", "GET"), 1);
+      assert.equal(slow.count("tokenizer.json", "GET"), 1);
+    } finally {
+      await slow.close();
+    }
   });
 
   test("two concurrent resolutions share one download per blob", async () => {

@@ -172,23 +172,18 @@ async function fetchOnce(url: string, partial: string, offset: number, options: 
   }
 }
 
-/**
- * Download `url` to `dest` atomically: bytes go to `{dest}.incomplete` (resumed with a Range request if one is
- * there, retried on a dropped connection), the size and sha256 are checked, then it is renamed to `dest`.
- * The caller holds a lock for `dest`, so `.incomplete` has a single writer.
- */
-export async function fetchToFile(url: string, dest: string, options: FetchToFileOptions): Promise<void> {
-  const partial = `${dest}.incomplete`;
+/** Fill `partial` up to the expected size: resume what is there, retry dropped connections. */
+async function fillPartial(url: string, partial: string, options: FetchToFileOptions): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     let offset = await sizeOf(partial);
     if (options.expectedSize !== undefined && offset > options.expectedSize) {
       await truncate(partial, 0);
       offset = 0;
     }
-    if (options.expectedSize !== undefined && offset === options.expectedSize && offset > 0) break;
+    if (options.expectedSize !== undefined && offset === options.expectedSize && offset > 0) return;
     try {
       await fetchOnce(url, partial, offset, options);
-      if (options.expectedSize === undefined || (await sizeOf(partial)) >= options.expectedSize) break;
+      if (options.expectedSize === undefined || (await sizeOf(partial)) >= options.expectedSize) return;
       if (attempt >= ATTEMPTS) {
         throw new NetworkError(`download of ${url} ended early (${await sizeOf(partial)} bytes)`, { url });
       }
@@ -198,22 +193,46 @@ export async function fetchToFile(url: string, dest: string, options: FetchToFil
     }
     await sleep(100 * attempt, undefined, { signal: options.signal }).catch(() => {});
   }
+}
+
+/** Size and sha256 of the finished partial file; a bad one is deleted. */
+async function checkPartial(url: string, partial: string, dest: string, options: FetchToFileOptions) {
   const size = await sizeOf(partial);
   if (options.expectedSize !== undefined && size !== options.expectedSize) {
     await rm(partial, { force: true });
     throw new NetworkError(`download of ${url} has ${size} bytes, expected ${options.expectedSize}`, { url });
   }
-  if (options.sha256 !== undefined) {
-    const actual = await sha256File(partial);
-    if (actual !== options.sha256.toLowerCase()) {
-      await rm(partial, { force: true });
-      throw new ModelFilesError(
-        `${options.label}: downloaded file does not match sha256 ${options.sha256} (got ${actual})`,
-        {
-          path: dest,
-        },
-      );
-    }
+  if (options.sha256 === undefined) return;
+  const actual = await sha256File(partial);
+  if (actual !== options.sha256.toLowerCase()) {
+    await rm(partial, { force: true });
+    throw new ModelFilesError(
+      `${options.label}: downloaded file does not match sha256 ${options.sha256} (got ${actual})`,
+      {
+        path: dest,
+      },
+    );
+  }
+}
+
+/**
+ * Download `url` to `dest` atomically: bytes go to `{dest}.incomplete` (resumed with a Range request if one is
+ * there, retried on a dropped connection), the size and sha256 are checked, then it is renamed to `dest`.
+ * A resumed file that fails the checks is downloaded once more from scratch (the old part may be stale).
+ * The caller holds a lock for `dest`, so `.incomplete` has a single writer.
+ */
+export async function fetchToFile(url: string, dest: string, options: FetchToFileOptions): Promise<void> {
+  const partial = `${dest}.incomplete`;
+  const resumed = (await sizeOf(partial)) > 0;
+  try {
+    await fillPartial(url, partial, options);
+    await checkPartial(url, partial, dest, options);
+  } catch (error) {
+    const badFile =
+      error instanceof ModelFilesError || (error instanceof NetworkError && error.status === undefined);
+    if (!resumed || !badFile || (await sizeOf(partial)) > 0) throw error;
+    await fillPartial(url, partial, options);
+    await checkPartial(url, partial, dest, options);
   }
   await rename(partial, dest);
 }

@@ -26,6 +26,8 @@ export interface MockHubOptions {
   commit?: string;
   /** When set, `/resolve/` needs `Authorization: Bearer <token>` (401 `GatedRepo` otherwise); the CDN does not. */
   token?: string;
+  /** Wait this long before answering a `/cdn/` request (to make downloads overlap). */
+  cdnDelayMs?: number;
   /** Small files at a branch answer 307 to a relative `/api/resolve-cache/...` URL, as huggingface.co does. */
   relativeRedirects?: boolean;
 }
@@ -222,7 +224,7 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
     if (cdnMatch !== null) {
       const file = cdn.get(cdnMatch[1]);
       if (file !== undefined) {
-        sendFile(req, res, file, log);
+        setTimeout(() => sendFile(req, res, file, log), options.cdnDelayMs ?? 0);
         return;
       }
       log.status = 404;
