@@ -101,6 +101,19 @@ export function stringListOption(options: HostedOptions, name: string): string[]
   throw new InvalidInputError(`option ${name} must be a list of strings, got ${JSON.stringify(raw)}`);
 }
 
+function headersOption(options: HostedOptions): Record<string, string> {
+  const raw = options.headers;
+  if (raw === undefined || raw === null) return {};
+  if (
+    typeof raw !== "object" ||
+    Array.isArray(raw) ||
+    !Object.values(raw).every((v) => typeof v === "string")
+  ) {
+    throw new InvalidInputError("option headers must be an object of string values");
+  }
+  return raw as Record<string, string>;
+}
+
 /**
  * Join a base URL and an API path. A base that already ends with the path (or with its version prefix,
  * e.g. `…/v1` + `/v1/rerank`) is not doubled.
@@ -275,7 +288,7 @@ export function hostedMethod(spec: ProviderSpec, model: string, options: HostedO
   };
   const timeoutMs = numberOption(options, "timeoutMs", 1);
   const maxRetries = numberOption(options, "maxRetries", 0);
-  const extraHeaders = (options.headers as Record<string, string> | undefined) ?? {};
+  const extraHeaders = headersOption(options);
   const secrets = apiKey ? [apiKey] : [];
 
   async function call(
