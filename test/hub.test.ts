@@ -13,7 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -374,6 +374,20 @@ describe("downloads are resumable, atomic and safe to run concurrently", () => {
     } finally {
       await slow.close();
     }
+  });
+
+  test("a lock left by Python's filelock (empty) or by a dead process does not block", async () => {
+    const onnx = readFileSync(join(TINY, "onnx/model.onnx"));
+    const config = readFileSync(join(TINY, "config.json"));
+    const locks = join(cacheDir, ".locks", "models--org--tiny-bert");
+    mkdirSync(locks, { recursive: true });
+    writeFileSync(join(locks, `${sha256(onnx)}.lock`), "");
+    writeFileSync(join(locks, `${gitSha1(config)}.lock`), `2147483646 ${hostname()}\n`);
+    const started = Date.now();
+    const dir = await resolveModelDir(REPO, FILES, { endpoint: hub.url, cacheDir });
+    assert.ok(Date.now() - started < 5_000);
+    assert.deepEqual(readFileSync(join(dir, "onnx/model.onnx")), onnx);
+    assert.deepEqual(readdirSync(locks), []);
   });
 
   test("two concurrent resolutions share one download per blob", async () => {

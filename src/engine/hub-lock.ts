@@ -3,11 +3,12 @@
  * instead of appending to one `.incomplete` file. The holder refreshes the file's mtime; a lock whose holder died
  * (same host, pid gone) or that has not been refreshed for STALE_MS is taken over.
  */
-import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
+import { link, mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { throwIfAborted } from "../core/errors.js";
+import { tempName } from "./hub-cache.js";
 
 const STALE_MS = 30_000;
 const HEARTBEAT_MS = 5_000;
@@ -27,21 +28,35 @@ async function isStale(lockPath: string): Promise<boolean> {
     const info = await stat(lockPath);
     if (Date.now() - info.mtimeMs > STALE_MS) return true;
     const [pid, host] = (await readFile(lockPath, "utf8")).trim().split(" ");
+    // Our lock files are never empty (they are linked into place whole); an empty one is the file Python's
+    // `filelock` leaves behind after releasing its flock, which does not mean anyone holds it.
+    if (pid === "") return true;
     return host === hostname() && Number(pid) > 0 && !processAlive(Number(pid));
   } catch {
-    return false; // gone already, or being written: try again
+    return false; // gone already: try again
   }
 }
 
+/** Create the lock file with its content in one step: a hard link of a finished temp file (EEXIST if held). */
 async function tryAcquire(lockPath: string): Promise<boolean> {
+  const content = `${process.pid} ${hostname()}\n`;
+  const tmp = tempName(lockPath);
+  await writeFile(tmp, content);
   try {
-    const handle = await open(lockPath, "wx");
-    await handle.writeFile(`${process.pid} ${hostname()}\n`);
-    await handle.close();
+    await link(tmp, lockPath);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
+    // No hard links on this file system: exclusive create (briefly empty, which only costs a takeover race).
+    try {
+      await writeFile(lockPath, content, { flag: "wx" });
+      return true;
+    } catch (inner) {
+      if ((inner as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw inner;
+    }
+  } finally {
+    await rm(tmp, { force: true });
   }
 }
 
