@@ -17,6 +17,7 @@ interface ServeFlags extends BackendFlagValues {
   maxConcurrent?: string;
   maxQueue?: string;
   worker: boolean;
+  shutdownTimeout?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -60,6 +61,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     apiKey: (serverKey as string | undefined) ?? process.env.RERANKERS_API_KEY,
     limits,
     worker: flags.worker,
+    shutdownGraceMs: int("shutdown-timeout", flags.shutdownTimeout, 0),
   });
   process.stderr.write(`rerankers: serving ${flags.model.join(", ")} on ${server.url}\n`);
 
@@ -92,6 +94,7 @@ export function registerServeCommand(program: Command, addBackendFlags: (cmd: Co
       )
       .option("--max-concurrent <n>", `requests ranked at once (default ${DEFAULT_LIMITS.maxConcurrent})`)
       .option("--max-queue <n>", `requests waiting before 503 (default ${DEFAULT_LIMITS.maxQueue})`)
+      .option("--shutdown-timeout <ms>", "on SIGTERM, wait this long for in-flight requests (default 10000)")
       .option("--no-worker", "run local inference on the main thread"),
   );
   cmd.action((flags: ServeFlags) => runServe(flags));
