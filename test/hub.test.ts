@@ -18,7 +18,7 @@ import { dirname, join, relative } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { AbortedError, ModelFilesError, NetworkError } from "../src/core/errors.js";
+import { AbortedError, InvalidInputError, ModelFilesError, NetworkError } from "../src/core/errors.js";
 import { downloadFile, isLocalPath, resolveModelDir } from "../src/engine/hub.js";
 import { hubCacheDir } from "../src/engine/hub-config.js";
 import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
@@ -202,6 +202,17 @@ describe("resolveModelDir from the Hub", () => {
       AbortedError,
     );
     assert.equal(hub.count("/cdn/"), 0);
+  });
+
+  test("a revision that would leave the cache folder is refused", async () => {
+    for (const revision of ["../../escape", "a//b", ""]) {
+      await assert.rejects(
+        resolveModelDir(REPO, FILES, { endpoint: hub.url, cacheDir, revision }),
+        InvalidInputError,
+        revision,
+      );
+    }
+    assert.equal(hub.requests.length, 0);
   });
 
   test("an unknown revision is a ModelFilesError", async () => {

@@ -97,9 +97,15 @@ export async function headFile(
       throw statusError(response, current, what);
     }
     const etag = normalizeEtag(response.headers.get("x-linked-etag") ?? response.headers.get("etag"));
-    if (commit === undefined || etag === undefined) {
+    // Both name files in the cache (blobs/{etag}, snapshots/{commit}): accept only safe names.
+    if (
+      commit === undefined ||
+      etag === undefined ||
+      !/^[\w.-]+$/.test(etag) ||
+      !/^[0-9a-f]{40}$/.test(commit)
+    ) {
       throw new NetworkError(
-        `${current} answered without X-Repo-Commit/ETag headers: the endpoint does not look like a Hugging Face Hub (check HF_ENDPOINT)`,
+        `${current} answered without valid X-Repo-Commit/ETag headers: the endpoint does not look like a Hugging Face Hub (check HF_ENDPOINT)`,
         { url: current },
       );
     }

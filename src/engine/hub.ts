@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { ModelFilesError, NetworkError } from "../core/errors.js";
+import { InvalidInputError, ModelFilesError, NetworkError } from "../core/errors.js";
 import { RepoCache } from "./hub-cache.js";
 import {
   type HubOptions,
@@ -199,6 +199,13 @@ export async function resolveModelDir(
     );
   }
   const s = hubSettings(options);
+  // The revision names a file under refs/: keep it inside the cache.
+  if (
+    s.revision === "" ||
+    s.revision.split("/").some((part) => part === "" || part === "." || part === "..")
+  ) {
+    throw new InvalidInputError(`invalid Hub revision "${s.revision}"`);
+  }
   const cache = new RepoCache(s.cacheDir, model);
   const entries = entriesOf(files);
   if (s.offline) return resolveFromCache(model, cache, entries, s, "offline mode");
