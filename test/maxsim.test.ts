@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { maxSim, maxSimRows, normaliseRows, type TokenMatrix } from "../src/engine/maxsim.js";
+import {
+  MaxSimQuery,
+  maxSim,
+  maxSimBackend,
+  maxSimRows,
+  normaliseRows,
+  type TokenMatrix,
+} from "../src/engine/maxsim.js";
 
 /** The definition, written as plainly as possible: for each query row, the max dot product over doc rows. */
 function naiveMaxima(q: TokenMatrix, d: TokenMatrix, qRows: number): number[] {
@@ -101,5 +108,51 @@ describe("MaxSim kernel", () => {
     );
     assert.deepEqual([...m.data.slice(3, 6)], [0, 0, 0]);
     assert.deepEqual([...m.data.slice(6)], [1, 0, 0]);
+  });
+
+  it("Node 20 runs the WebAssembly SIMD kernel", () => {
+    assert.equal(maxSimBackend(), "wasm-simd");
+  });
+
+  for (const backend of ["wasm-simd", "js"] as const) {
+    it(`MaxSimQuery (${backend}) equals the naive loop: odd rows, dims not a multiple of 4, counted-row subsets`, () => {
+      const rand = seeded(99);
+      for (const dim of [1, 3, 4, 5, 20, 24, 127, 128]) {
+        for (const lq of [1, 2, 5, 16, 33]) {
+          const q = normaliseRows(matrix(lq, dim, rand));
+          for (const rows of [lq, Math.max(1, lq - 3)]) {
+            const kernel = new MaxSimQuery(q, rows, { backend });
+            for (const ld of [1, 2, 3, 31, 180]) {
+              const d = normaliseRows(matrix(ld, dim, rand));
+              const want = naiveMaxima(q, d, rows);
+              const got = kernel.maxima(d);
+              for (let i = 0; i < rows; i++)
+                assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `dim=${dim} lq=${lq} rows=${rows} ld=${ld}`);
+              const sum = want.reduce((a, b) => a + b, 0);
+              assert.ok(Math.abs(kernel.score(d) - sum) < 1e-4);
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it("interleaved queries and a document that needs more WebAssembly memory still score correctly", () => {
+    const rand = seeded(5);
+    const q1 = normaliseRows(matrix(32, 128, rand));
+    const q2 = normaliseRows(matrix(7, 128, rand));
+    const small = normaliseRows(matrix(20, 128, rand));
+    const huge = normaliseRows(matrix(4000, 128, rand)); // 2 MB: grows the memory
+    const k1 = new MaxSimQuery(q1);
+    const k2 = new MaxSimQuery(q2);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    for (const d of [small, huge, small]) {
+      assert.ok(Math.abs(k1.score(d) - sum(naiveMaxima(q1, d, 32))) < 1e-4);
+      assert.ok(Math.abs(k2.score(d) - sum(naiveMaxima(q2, d, 7))) < 1e-4);
+    }
+    const empty = { data: new Float32Array(0), rows: 0, dim: 128 };
+    assert.ok(k1.maxima(empty).every((x) => x === Number.NEGATIVE_INFINITY));
+    assert.throws(() => k1.score(matrix(2, 64, rand)), RangeError);
+    assert.throws(() => new MaxSimQuery(q2, 8), RangeError);
   });
 });

@@ -3,7 +3,7 @@ import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
 import type { EmbeddingCache } from "../engine/embedding-cache.js";
-import { maxSim, type TokenMatrix } from "../engine/maxsim.js";
+import { MaxSimQuery, type TokenMatrix } from "../engine/maxsim.js";
 import {
   findOnnxFile,
   namedOnnxFile,
@@ -73,7 +73,7 @@ async function stanfordProjection(dir: string): Promise<DenseLayer | undefined> 
  *
  * Options: queryToken ("[unused0]"), documentToken ("[unused1]"), scoreMode ("python" | "mean-attended"),
  * cacheBytes (document embedding LRU, default 256 MB, 0 disables), projection ("auto" | "apply" | "skip"),
- * docMaxLength, dtype, onnxFile, threads, worker, batchSize, tokenBudget, and the Hub options.
+ * docMaxLength (alias maxLength, the CLI's --max-length), dtype, onnxFile, threads, worker, batchSize, tokenBudget, and the Hub options.
  */
 export const create: RankerFactory = async (options) => {
   const { method } = await loadColbert(options);
@@ -119,6 +119,7 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
   const positions = Number(folder.config.max_position_embeddings);
   const docMaxLength =
     intOption(options, "docMaxLength") ??
+    intOption(options, "maxLength") ??
     (Number.isInteger(positions) && positions > 2 ? positions - 2 : 510);
   const projection = projectionMode === "skip" ? undefined : await stanfordProjection(dir);
   if (projectionMode === "apply" && !projection)
@@ -152,8 +153,8 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
       const q = colbertQuery(tokenizer, query, { ...rules, markerId: queryMarker, maskId });
       const [qm] = await encoder.encode([{ ids: q.ids, attended: q.attended }]);
       const summed = scoreMode === "python" ? qm.rows : q.attended;
-      const scratch = new Float64Array(qm.rows);
-      const score = (d: TokenMatrix) => maxSim(qm, d, summed, scratch) / q.attended;
+      const kernel = new MaxSimQuery(qm, summed);
+      const score = (d: TokenMatrix) => kernel.score(d) / q.attended;
 
       const prepared = colbertDocuments(
         tokenizer,

@@ -3,7 +3,7 @@ import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
 import type { EmbeddingCache } from "../engine/embedding-cache.js";
-import { maxSim, type TokenMatrix } from "../engine/maxsim.js";
+import { MaxSimQuery, type TokenMatrix } from "../engine/maxsim.js";
 import {
   findOnnxFile,
   namedOnnxFile,
@@ -32,7 +32,7 @@ export function settingsOverrides(options: Record<string, unknown>): Partial<PyL
   out.queryPrefix = str("queryPrefix");
   out.documentPrefix = str("documentPrefix");
   out.queryLength = intOption(options, "queryLength");
-  out.documentLength = intOption(options, "documentLength");
+  out.documentLength = intOption(options, "documentLength") ?? intOption(options, "maxLength");
   out.doQueryExpansion = boolOption(options, "doQueryExpansion");
   out.attendToExpansionTokens = boolOption(options, "attendToExpansionTokens");
   const skip = options.skiplistWords;
@@ -150,8 +150,9 @@ export async function loadPyLate(options: FactoryOptions): Promise<LoadedPyLate>
     async scoreDocuments(query, docs, ctx) {
       const q = pylateQuery(tokenizer, query, settings, tokens);
       const [qm] = await encoder.encode([{ ids: q.ids, attended: q.attended, keep: (p) => p < q.scored }]);
-      const scratch = new Float64Array(qm.rows);
-      const score = (d: TokenMatrix) => (d.rows === 0 ? 0 : maxSim(qm, d, qm.rows, scratch));
+      const kernel = new MaxSimQuery(qm);
+      // A document whose every token is in the skiplist has nothing to match.
+      const score = (d: TokenMatrix) => (d.rows === 0 ? 0 : kernel.score(d));
       const prepared = docs.map((d) => pylateDocument(tokenizer, d.text, settings, tokens));
       const items = prepared.map((p, i) => ({ ids: p.ids, keep: p.keep, key: docs[i].text }));
       const scores = await scoreDocumentsCached(encoder, cache, items, score, ctx, {
