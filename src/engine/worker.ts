@@ -100,6 +100,16 @@ export async function createWorkerBackend(path: string, threads: number): Promis
     ...io,
     run(feeds, outputNames) {
       if (dead) return Promise.reject(dead);
+      for (const [name, t] of Object.entries(feeds)) {
+        // A buffer already transferred to the worker is detached (length 0); posting it would never be answered.
+        if (t.data.length !== t.dims.reduce((a, b) => a * b, 1)) {
+          return Promise.reject(
+            new ModelOutputError(
+              `ONNX feed ${name} has ${t.data.length} values for shape [${t.dims.join(", ")}] (already transferred to the worker?)`,
+            ),
+          );
+        }
+      }
       const id = nextId++;
       const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
       const request: RunRequest = { type: "run", id, feeds, outputNames };
