@@ -145,6 +145,17 @@ describe("t5 parity with reference.json (library)", () => {
     }
   });
 
+  it("worker mode gives the same scores", async () => {
+    const c = ref.cases[0];
+    const w = await Reranker(DIR, { modelType: "t5", threads: 1, worker: true });
+    try {
+      const { scores } = await rankCase(w, c);
+      assertClose(scores, c.scores, 1e-4, "worker scores");
+    } finally {
+      await w.close();
+    }
+  });
+
   it("score() gives the reference P(true) for one pair", async () => {
     const c = ref.cases[0];
     const s = await ranker.score(c.query, c.docs[1].text);

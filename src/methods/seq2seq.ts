@@ -226,6 +226,7 @@ export async function findSeq2SeqFiles(dir: string, dtype: Dtype): Promise<Seq2S
   throw new ModelFilesError(`no decoder in ${dir}: expected ${names}`, { path: dir });
 }
 
+/** Encoder output for one batch. Feed it to `decode` once: worker sessions take ownership of fed buffers. */
 export interface EncoderState {
   hidden: TensorInput;
   mask: TensorInput;
@@ -254,7 +255,13 @@ export class Seq2SeqModel {
       worker: options.worker === undefined ? undefined : optionBool(options, "worker", false),
     };
     const encoder = await openSession(files.encoder, sessionOptions);
-    const decoder = await openSession(files.decoder, sessionOptions);
+    let decoder: OnnxSession;
+    try {
+      decoder = await openSession(files.decoder, sessionOptions);
+    } catch (err) {
+      await encoder.close();
+      throw err;
+    }
     return new Seq2SeqModel(dir, folder, tokenizer, files, encoder, decoder);
   }
 
@@ -287,12 +294,22 @@ export class Seq2SeqModel {
       width,
     );
     const name = outputName(this.encoder, "last_hidden_state", "encoder");
+    // Worker sessions take ownership of fed buffers, so the decoder gets its own copy of the mask.
+    const decoderMask: TensorInput = {
+      type: "int64",
+      data: (mask.data as BigInt64Array).slice(),
+      dims: [...mask.dims],
+    };
     const out = await this.encoder.run(encoderFeeds(this.encoder.inputs, ids, mask), [name]);
     const hidden = out[name];
     if (hidden?.dims.length !== 3 || hidden.dims[0] !== rows.length) {
       throw new ModelOutputError(`encoder output ${name} has shape [${hidden?.dims.join(", ")}]`);
     }
-    return { hidden: { type: "float32", data: hidden.data, dims: hidden.dims }, mask, batch: rows.length };
+    return {
+      hidden: { type: "float32", data: hidden.data, dims: hidden.dims },
+      mask: decoderMask,
+      batch: rows.length,
+    };
   }
 
   /** Decoder logits [batch, decoderLength, vocab] for the given decoder input rows (all of the same length). */

@@ -101,7 +101,13 @@ export const create: RankerFactory = async (options) => {
   const settings = uprSettings(options);
   const model = await Seq2SeqModel.load(options);
   const tok = model.tokenizer;
-  const start = model.decoderStartTokenId;
+  let start: number;
+  try {
+    start = model.decoderStartTokenId;
+  } catch (err) {
+    await model.close();
+    throw err;
+  }
 
   const method: PointwiseMethod = {
     kind: "pointwise",
