@@ -1,6 +1,6 @@
 import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
 import type { FactoryOptions } from "../core/registry.js";
-import { type HubOptions, resolveModelDir } from "../engine/hub.js";
+import { resolveModelDir } from "../engine/hub.js";
 import {
   type Dtype,
   findOnnxFile,
@@ -9,6 +9,7 @@ import {
   parseDtype,
   readModelFolder,
 } from "../engine/model-files.js";
+import { hubOptions } from "../engine/model-source.js";
 import {
   type IoInfo,
   int64Matrix,
@@ -62,17 +63,6 @@ export function optionBool(options: FactoryOptions, key: string, fallback: boole
 
 export function optionDtype(options: FactoryOptions): Dtype {
   return parseDtype(options.dtype);
-}
-
-function hubOptions(options: FactoryOptions): HubOptions {
-  const pick = (k: string) => (typeof options[k] === "string" ? (options[k] as string) : undefined);
-  return {
-    revision: pick("revision"),
-    cacheDir: pick("cacheDir"),
-    offline: options.offline === undefined ? undefined : optionBool(options, "offline", false),
-    token: pick("hubToken") ?? pick("hfToken"),
-    endpoint: pick("endpoint"),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
