@@ -11,7 +11,7 @@ export interface BatchOptions {
 }
 
 /** Tuned on MiniLM-L6 / 2 cores: large enough to amortise per-run overhead, small enough to stay in cache. */
-export const DEFAULT_TOKEN_BUDGET = 4096;
+export const DEFAULT_TOKEN_BUDGET = 2048;
 
 /** Indices sorted by length, longest first (ties keep input order), cut into batches under the budget. */
 export function planBatches(

@@ -1,0 +1,101 @@
+/**
+ * The machine's matrix-multiply peak as onnxruntime sees it: a one-node MatMul graph (n x n by n x n, fp32),
+ * encoded here as an ONNX ModelProto with a minimal protobuf writer (no dependency), run with N threads.
+ */
+import { loadOrt } from "../src/engine/onnx.js";
+
+/** Protobuf wire format: varints and length-delimited fields are all a ModelProto needs. */
+class Proto {
+  private readonly bytes: number[] = [];
+
+  private varint(value: number): void {
+    let v = value;
+    while (v > 0x7f) {
+      this.bytes.push((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    this.bytes.push(v);
+  }
+
+  int(field: number, value: number): this {
+    this.varint((field << 3) | 0);
+    this.varint(value);
+    return this;
+  }
+
+  string(field: number, value: string): this {
+    return this.message(field, new TextEncoder().encode(value));
+  }
+
+  message(field: number, body: Uint8Array | Proto): this {
+    const b = body instanceof Proto ? body.finish() : body;
+    this.varint((field << 3) | 2);
+    this.varint(b.length);
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+const FLOAT = 1;
+
+/** ValueInfoProto { name, type: TypeProto { tensor_type { elem_type, shape { dim* } } } } */
+function tensorInfo(name: string, dims: number[]): Proto {
+  const shape = new Proto();
+  for (const d of dims) shape.message(1, new Proto().int(1, d));
+  const tensorType = new Proto().int(1, FLOAT).message(2, shape);
+  return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+}
+
+/** ModelProto for C = A x B with A, B: [n, n] float32 graph inputs. */
+export function matMulModel(n: number): Uint8Array {
+  const node = new Proto()
+    .string(1, "A")
+    .string(1, "B")
+    .string(2, "C")
+    .string(3, "matmul")
+    .string(4, "MatMul");
+  const graph = new Proto()
+    .message(1, node)
+    .string(2, "sgemm")
+    .message(11, tensorInfo("A", [n, n]))
+    .message(11, tensorInfo("B", [n, n]))
+    .message(12, tensorInfo("C", [n, n]));
+  return new Proto()
+    .int(1, 8) // ir_version
+    .string(2, "rerankers-bench") // producer_name
+    .message(7, graph)
+    .message(8, new Proto().string(1, "").int(2, 17)) // opset_import { domain "", version 17 }
+    .finish();
+}
+
+export interface SgemmSampler {
+  /** GFLOP/s of `runs` back-to-back MatMuls. */
+  sample(runs?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** An n x n MatMul session with N intra-op threads, to sample the SGEMM rate between other measurements. */
+export async function sgemmSampler(threads: number, n = 1024): Promise<SgemmSampler> {
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(matMulModel(n), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+  });
+  const a = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const b = new Float32Array(n * n).map((_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+  const feeds = { A: new ort.Tensor("float32", a, [n, n]), B: new ort.Tensor("float32", b, [n, n]) };
+  for (let i = 0; i < 2; i++) await session.run(feeds);
+  return {
+    async sample(runs = 5) {
+      const t0 = performance.now();
+      for (let i = 0; i < runs; i++) await session.run(feeds);
+      return (2 * n * n * n * runs) / ((performance.now() - t0) / 1000) / 1e9;
+    },
+    close: () => session.release(),
+  };
+}
