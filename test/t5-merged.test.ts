@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { IoInfo, TensorInput } from "../src/engine/onnx.js";
+import { type IoInfo, type TensorInput, toFloat32 } from "../src/engine/onnx.js";
 import { type Ranker, Reranker } from "../src/index.js";
-import { decoderFeeds, emptyPastDims, pastGeometry } from "../src/methods/seq2seq.js";
+import { decoderFeeds, emptyPastDims, pastGeometry, toHalfBits } from "../src/methods/seq2seq.js";
 import { fixturePath, readReference } from "./helpers/fixtures.js";
 import { mergeDecoder } from "./helpers/t5-merged-decoder.js";
 
@@ -53,7 +53,7 @@ describe("merged decoder feeds (pure)", () => {
     const feeds = decoderFeeds(inputs, values, pastGeometry({ num_heads: 4, d_kv: 8 }));
     assert.deepEqual(Object.keys(feeds).sort(), inputs.map((i) => i.name).sort());
     assert.equal(feeds.input_ids, ids);
-    assert.equal(feeds.encoder_hidden_states, hidden);
+    assert.deepEqual(feeds.encoder_hidden_states, hidden);
     assert.equal(feeds.encoder_attention_mask, mask);
     assert.deepEqual(feeds.use_cache_branch, { type: "bool", data: new Uint8Array([0]), dims: [1] });
     for (const name of Object.keys(feeds).filter((n) => n.startsWith("past_key_values."))) {
@@ -68,6 +68,43 @@ describe("merged decoder feeds (pure)", () => {
     assert.deepEqual(emptyPastDims(info, 3, pastGeometry(cfg)), [3, ref.onnx.num_heads, 0, ref.onnx.d_kv]);
     assert.deepEqual(emptyPastDims(info, 1, pastGeometry({ num_heads: 4, d_model: 32 })), [1, 4, 0, 8]);
     assert.throws(() => emptyPastDims(info, 1, pastGeometry({})), { name: "ModelFilesError" });
+  });
+
+  it("float16 decoders get float16 hidden states and past, and decoder_attention_mask gets ones", () => {
+    const half = inputs.map((i) => (i.type === f32 ? { ...i, type: "float16" } : i));
+    half.push({
+      name: "decoder_attention_mask",
+      type: "int64",
+      shape: ["batch_size", "decoder_sequence_length"],
+    });
+    const feeds = decoderFeeds(half, values, pastGeometry({ num_heads: 4, d_kv: 8 }));
+    assert.equal(feeds.encoder_hidden_states.type, "float16");
+    assert.deepEqual(feeds.encoder_hidden_states.dims, [2, 3, 32]);
+    assert.equal(feeds.encoder_hidden_states.data.length, 2 * 3 * 32);
+    assert.equal(feeds["past_key_values.0.encoder.value"].type, "float16");
+    assert.deepEqual(feeds["past_key_values.0.encoder.value"].dims, [2, 4, 0, 8]);
+    assert.deepEqual(feeds.decoder_attention_mask, {
+      type: "int64",
+      data: BigInt64Array.from([1n, 1n]),
+      dims: [2, 1],
+    });
+  });
+
+  it("float32 -> float16 bits round to nearest even (checked against the engine's float16 decoding)", () => {
+    assert.equal(toHalfBits(1), 0x3c00);
+    assert.equal(toHalfBits(-2), 0xc000);
+    assert.equal(toHalfBits(65504), 0x7bff);
+    assert.equal(toHalfBits(1e6), 0x7c00);
+    assert.equal(toHalfBits(0.1), 0x2e66);
+    assert.equal(toHalfBits(2 ** -24), 0x0001);
+    assert.equal(toHalfBits(1e-9), 0);
+    assert.equal(toHalfBits(1 + 2 ** -11), 0x3c00); // tie -> even
+    assert.equal(toHalfBits(1 + 3 * 2 ** -11), 0x3c02); // tie -> even (up)
+    const xs = [0.333, -7.25, 1234.5, 3.1e-5, -0.0009765625, 42];
+    const back = toFloat32("float16", Uint16Array.from(xs, toHalfBits));
+    xs.forEach((x, i) =>
+      assert.ok(Math.abs(back[i] - x) <= Math.abs(x) * 2 ** -11 + 2 ** -25, `${x} -> ${back[i]}`),
+    );
   });
 
   it("an input it does not know is a ModelFilesError, not a guess", () => {

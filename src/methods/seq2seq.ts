@@ -101,13 +101,45 @@ export function emptyPastDims(info: IoInfo, batch: number, geometry: PastGeometr
   return [batch, heads, 0, dim];
 }
 
-function isFloatType(type: string): boolean {
-  return type === "float32" || type === "float" || type === "tensor(float)";
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** IEEE half-precision bits of a number, rounded to nearest even (for float16 decoder inputs). */
+export function toHalfBits(value: number): number {
+  F32[0] = value;
+  const x = U32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  let shift = 13;
+  let h: number;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    shift = 14 - e;
+    h = mant >>> shift;
+  } else {
+    h = (e << 10) | (mant >>> 13);
+  }
+  const rem = mant & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  if (rem > half || (rem === half && h & 1)) h++;
+  return sign | h;
+}
+
+/** Empty or filled float tensor in the element type the session declares (float32 or float16). */
+function floatTensor(info: IoInfo, data: Float32Array, dims: number[]): TensorInput {
+  if (info.type === "float32") return { type: "float32", data, dims };
+  if (info.type === "float16") return { type: "float16", data: Uint16Array.from(data, toHalfBits), dims };
+  throw new ModelFilesError(`decoder input ${info.name} is ${info.type}; expected float32 or float16`);
 }
 
 export interface DecoderFeedValues {
   decoderIds: TensorInput;
-  encoderHidden: TensorInput;
+  encoderHidden: { data: Float32Array; dims: number[] };
   encoderMask: TensorInput;
   batch: number;
 }
@@ -122,27 +154,16 @@ export function decoderFeeds(
   for (const info of inputs) {
     const name = info.name;
     if (name === "input_ids" || name === "decoder_input_ids") feeds[name] = values.decoderIds;
-    else if (name === "encoder_hidden_states") {
-      if (!isFloatType(info.type))
-        throw new ModelFilesError(
-          `decoder input ${name} is ${info.type}; only float32 decoder I/O is supported (try dtype q8 or fp32)`,
-        );
-      feeds[name] = values.encoderHidden;
-    } else if (name === "encoder_attention_mask" || name === "attention_mask")
-      feeds[name] = values.encoderMask;
-    else if (name === "use_cache_branch")
+    else if (name === "encoder_hidden_states")
+      feeds[name] = floatTensor(info, values.encoderHidden.data, values.encoderHidden.dims);
+    else if (name === "encoder_attention_mask" || name === "attention_mask") feeds[name] = values.encoderMask;
+    else if (name === "decoder_attention_mask") {
+      const [rows, cols] = values.decoderIds.dims;
+      feeds[name] = { type: "int64", data: new BigInt64Array(rows * cols).fill(1n), dims: [rows, cols] };
+    } else if (name === "use_cache_branch")
       feeds[name] = { type: "bool", data: new Uint8Array([0]), dims: [1] };
     else if (name.startsWith("past_key_values.")) {
-      if (!isFloatType(info.type)) {
-        throw new ModelFilesError(
-          `decoder input ${name} is ${info.type}; only float32 decoder I/O is supported (try dtype q8 or fp32)`,
-        );
-      }
-      feeds[name] = {
-        type: "float32",
-        data: new Float32Array(0),
-        dims: emptyPastDims(info, values.batch, geometry),
-      };
+      feeds[name] = floatTensor(info, new Float32Array(0), emptyPastDims(info, values.batch, geometry));
     } else {
       throw new ModelFilesError(`decoder input "${name}" is not one a T5-style decoder takes`);
     }
@@ -218,7 +239,7 @@ export async function findSeq2SeqFiles(dir: string, dtype: Dtype): Promise<Seq2S
 
 /** Encoder output for one batch. Feed it to `decode` once: worker sessions take ownership of fed buffers. */
 export interface EncoderState {
-  hidden: TensorInput;
+  hidden: TensorOutput;
   mask: TensorInput;
   batch: number;
 }
@@ -296,7 +317,7 @@ export class Seq2SeqModel {
       throw new ModelOutputError(`encoder output ${name} has shape [${hidden?.dims.join(", ")}]`);
     }
     return {
-      hidden: { type: "float32", data: hidden.data, dims: hidden.dims },
+      hidden,
       mask: decoderMask,
       batch: rows.length,
     };
