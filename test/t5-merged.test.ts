@@ -102,9 +102,10 @@ describe("merged decoder feeds (pure)", () => {
     assert.equal(toHalfBits(1 + 3 * 2 ** -11), 0x3c02); // tie -> even (up)
     const xs = [0.333, -7.25, 1234.5, 3.1e-5, -0.0009765625, 42];
     const back = toFloat32("float16", Uint16Array.from(xs, toHalfBits));
-    xs.forEach((x, i) =>
-      assert.ok(Math.abs(back[i] - x) <= Math.abs(x) * 2 ** -11 + 2 ** -25, `${x} -> ${back[i]}`),
-    );
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i];
+      assert.ok(Math.abs(back[i] - x) <= Math.abs(x) * 2 ** -11 + 2 ** -25, `${x} -> ${back[i]}`);
+    }
   });
 
   it("an input it does not know is a ModelFilesError, not a guess", () => {
