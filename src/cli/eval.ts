@@ -53,8 +53,8 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       run,
       depth,
       onProgress: (model, p) => {
-        let bar = bars.get(model);
-        if (!bar) bars.set(model, (bar = stderrProgress(model)));
+        const bar = bars.get(model) ?? stderrProgress(model);
+        bars.set(model, bar);
         bar.onProgress(p);
         if (p.done === p.total) bar.stop();
       },

@@ -74,9 +74,6 @@ const base = (name: string) =>
     .split(/[\\/]/)
     .pop() ?? name;
 
-const notBuilt = (type: string) =>
-  `model type "${type}" is not implemented yet in rerankers for TypeScript (see the feature table in README)`;
-
 /**
  * Built-in families in detection order. Detection fixes Python's misroutes: substrings of hosted-provider
  * names never route to an API (hosted models are written `provider:model`), and the FlashRank names match only
@@ -86,39 +83,33 @@ function defineBuiltInFamilies(): void {
   defineFamily({
     type: "flashrank",
     detect: (n) => !n.includes("/") && FLASHRANK_MODELS.includes(n),
-    status: "ready",
     load: () => import("../methods/flashrank.js").then((m) => m.create),
   });
   defineFamily({
     type: "rankllm",
     detect: (n) =>
       has(n, "rank_zephyr", "rank_vicuna", "rankzephyr", "rankvicuna", "first_mistral", "rankllm"),
-    status: "ready",
     load: () => import("../methods/rankllm.js").then((m) => m.create),
   });
   defineFamily({
     type: "rankgpt",
     aliases: ["rankgpt3", "rankgpt4"],
     detect: (n) => n.includes("rankgpt") || /^(gpt-|o[1-9](-|$))/.test(n),
-    status: "ready",
     load: () => import("../methods/rankgpt.js").then((m) => m.create),
   });
   defineFamily({
     type: "llm-relevance-filter",
-    status: "ready",
     load: () => import("../methods/relevance-filter.js").then((m) => m.create),
   });
   defineFamily({
     type: "llm-layerwise",
     detect: (n) => has(n, "layerwise", "bge-reranker-v2.5-gemma2-lightweight", "bge-reranker-v2-gemma"),
-    status: "not-supported-locally",
     unavailableReason:
       "llm-layerwise (BGE gemma/minicpm layerwise rerankers) is not supported locally: serve the model with text-embeddings-inference or vLLM and use `tei:<model>` or `compatible:<model>` with --base-url",
   });
   defineFamily({
     type: "monovlm",
     detect: (n) => has(n, "monovlm", "monoqwen2-vl"),
-    status: "not-supported-locally",
     unavailableReason:
       "monovlm (image document reranking) is not supported locally: use a hosted multimodal reranker such as `jina:jina-reranker-m0`",
   });
@@ -154,7 +145,6 @@ function defineBuiltInFamilies(): void {
   });
   defineFamily({
     type: "cross-encoder",
-    status: "ready",
     load: () => import("../methods/cross-encoder.js").then((m) => m.create),
   });
 
@@ -168,20 +158,18 @@ function defineBuiltInFamilies(): void {
     compatible: () => import("../providers/compatible.js").then((m) => m.create),
   };
   for (const [type, load] of Object.entries(hostedLoaders)) {
-    defineFamily({ type, hosted: true, status: "ready", load });
+    defineFamily({ type, hosted: true, load });
   }
   defineFamily({
     type: "mixedbread.ai",
     aliases: ["mixedbread", "mxbai"],
     hosted: true,
-    status: "ready",
     load: () => import("../providers/mixedbread.js").then((m) => m.create),
   });
   defineFamily({
     type: "text-embeddings-inference",
     aliases: ["tei"],
     hosted: true,
-    status: "ready",
     load: () => import("../providers/tei.js").then((m) => m.create),
   });
 }

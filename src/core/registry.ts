@@ -17,8 +17,6 @@ export interface MethodModule {
   create: RankerFactory;
 }
 
-export type FamilyStatus = "ready" | "not-implemented" | "not-supported-locally";
-
 export interface FamilyDefinition {
   /** Canonical model type, e.g. "cross-encoder" or "cohere". */
   type: string;
@@ -26,9 +24,8 @@ export interface FamilyDefinition {
   aliases?: readonly string[];
   /** Hosted API provider (model names may be written `provider:model`). */
   hosted?: boolean;
-  /** Lazily import the implementation. Absent means the type is known but not available. */
+  /** Lazily import the implementation. Absent means the type is known but not available here. */
   load?: () => Promise<RankerFactory>;
-  status?: FamilyStatus;
   /** Why it is not available, and what to use instead. */
   unavailableReason?: string;
   /** Auto-detection from a lower-cased model name; checked in registration order. */
@@ -91,7 +88,6 @@ export function registerRanker(
     type,
     aliases: options.aliases,
     load: async () => factory,
-    status: "ready",
     detect: detect ? (n) => detect(n) : undefined,
   });
 }

@@ -43,9 +43,9 @@ export class Bm25Index {
     const tf = new Map<string, number>();
     for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
     for (const [t, n] of tf) {
-      let list = this.#postings.get(t);
-      if (!list) this.#postings.set(t, (list = []));
-      list.push({ doc, tf: n });
+      const list = this.#postings.get(t);
+      if (list) list.push({ doc, tf: n });
+      else this.#postings.set(t, [{ doc, tf: n }]);
     }
   }
 

@@ -49,9 +49,8 @@ export function parseQrels(text: string): Qrels {
     const [qid, doc, rel] = r.length >= 4 ? [r[0], r[2], r[3]] : [r[0], r[1], r[2]];
     const value = Number(rel);
     if (!Number.isFinite(value)) continue; // header line
-    let m = qrels.get(qid);
-    if (!m) qrels.set(qid, (m = new Map()));
-    m.set(doc, value);
+    const m = qrels.get(qid) ?? new Map<string, number>();
+    qrels.set(qid, m.set(doc, value));
   }
   return qrels;
 }
@@ -63,9 +62,8 @@ export function parseRun(text: string, path = "run"): Map<string, Map<string, nu
     if (r.length < 6 || !Number.isFinite(Number(r[4]))) {
       throw new InvalidInputError(`${path} line ${i + 1}: expected "qid Q0 docid rank score tag"`);
     }
-    let m = run.get(r[0]);
-    if (!m) run.set(r[0], (m = new Map()));
-    m.set(r[2], Number(r[4]));
+    const m = run.get(r[0]) ?? new Map<string, number>();
+    run.set(r[0], m.set(r[2], Number(r[4])));
   });
   return run;
 }

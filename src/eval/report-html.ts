@@ -1,7 +1,7 @@
 import { METRIC_NAMES } from "./metrics.js";
 import type { EvalReport } from "./run-eval.js";
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
@@ -19,13 +19,13 @@ function barChart(report: EvalReport, metric: (typeof METRIC_NAMES)[number]): st
     .map((s, i) => {
       const v = s.mean[metric];
       const y = 24 + i * rowH;
-      return `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${escape(s.name)}</text>
+      return `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(s.name)}</text>
 <rect x="${labelW}" y="${y}" width="${(v * barW).toFixed(1)}" height="${rowH - 6}" fill="${COLOURS[i % COLOURS.length]}"/>
 <text x="${labelW + v * barW + 4}" y="${y + 14}">${v.toFixed(4)}</text>`;
     })
     .join("\n");
-  return `<figure><figcaption>${escape(metric)}</figcaption>
-<svg width="${labelW + barW + 70}" height="${h}" role="img" aria-label="${escape(metric)}">
+  return `<figure><figcaption>${escapeHtml(metric)}</figcaption>
+<svg width="${labelW + barW + 70}" height="${h}" role="img" aria-label="${escapeHtml(metric)}">
 ${bars}</svg></figure>`;
 }
 
@@ -42,21 +42,21 @@ function deltaTable(report: EvalReport): string {
     return `<td style="background:${colour}">${d >= 0 ? "+" : ""}${d.toFixed(4)}</td>`;
   };
   return `<h2>Per-query nDCG@10 change vs first stage</h2>
-<table><thead><tr><th>query</th>${models.map((m) => `<th>${escape(m.name)}</th>`).join("")}</tr></thead>
-<tbody>${rows.map((r) => `<tr><td>${escape(r.q)}</td>${r.d.map(cell).join("")}</tr>`).join("\n")}</tbody></table>`;
+<table><thead><tr><th>query</th>${models.map((m) => `<th>${escapeHtml(m.name)}</th>`).join("")}</tr></thead>
+<tbody>${rows.map((r) => `<tr><td>${escapeHtml(r.q)}</td>${r.d.map(cell).join("")}</tr>`).join("\n")}</tbody></table>`;
 }
 
 /** A self-contained HTML page (no scripts, no network) with a bar chart per metric and per-query deltas. */
 export function reportHtml(report: EvalReport): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>rerankers eval: ${escape(report.dataset)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>rerankers eval: ${escapeHtml(report.dataset)}</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:2rem;color:#222}
 figure{display:inline-block;margin:0 2rem 1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}
 svg text{font:12px system-ui,sans-serif}table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left}
 </style></head><body>
-<h1>rerankers eval: ${escape(report.dataset)}</h1>
+<h1>rerankers eval: ${escapeHtml(report.dataset)}</h1>
 <p>${report.queries} queries, first stage ${report.firstStage}, top ${report.depth} candidates reranked.</p>
 ${METRIC_NAMES.map((m) => barChart(report, m)).join("\n")}
 ${deltaTable(report)}
