@@ -30,6 +30,8 @@ export interface ColbertQuery {
   ids: number[];
   /** The first `attended` positions have attention 1; the [MASK] expansion has 0. */
   attended: number;
+  /** The query was cut to docMaxLength - 1. */
+  truncated: boolean;
 }
 
 export interface ColbertDocuments {
@@ -52,11 +54,12 @@ export function colbertQuery(
   query: string,
   rules: ColbertRules & { maskId: number },
 ): ColbertQuery {
-  const ids = insertMarker(tok.encode(query, rules.docMaxLength - 1).ids, rules.markerId);
+  const enc = tok.encode(query, rules.docMaxLength - 1);
+  const ids = insertMarker(enc.ids, rules.markerId);
   const attended = ids.length;
   const qlen = augmentedQueryLength(attended);
   while (ids.length < qlen) ids.push(rules.maskId);
-  return { ids, attended };
+  return { ids, attended, truncated: enc.truncated };
 }
 
 /**

@@ -167,7 +167,8 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
         tokenBudget,
         maxBatchSize: ctx.batchSize ?? defaultBatch,
       });
-      return { scores, flags: prepared.truncated.map((t) => (t ? { truncated: true } : undefined)) };
+      const flags = prepared.truncated.map((t) => (t || q.truncated ? { truncated: true } : undefined));
+      return { scores, flags };
     },
     close: () => encoder.close(),
   };

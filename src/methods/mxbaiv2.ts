@@ -117,13 +117,28 @@ export class MxbaiPrompter {
   }
 
   queryIds(query: string, instruction?: string): number[] {
-    return this.tokenizer.tokenize(mxbaiQueryText(query, instruction)).slice(0, this.budgets.queryMax);
+    return this.query(query, instruction).ids;
+  }
+
+  /** The query's ids, and whether they were cut to the query budget. */
+  query(query: string, instruction?: string): { ids: number[]; truncated: boolean } {
+    const ids = this.tokenizer.tokenize(mxbaiQueryText(query, instruction));
+    return { ids: ids.slice(0, this.budgets.queryMax), truncated: ids.length > this.budgets.queryMax };
   }
 
   promptIds(queryIds: readonly number[], doc: string): number[] {
+    return this.prompt(queryIds, doc).ids;
+  }
+
+  /** The prompt's ids, and whether the document was cut to fit. */
+  prompt(queryIds: readonly number[], doc: string): { ids: number[]; truncated: boolean } {
     const docIds = this.tokenizer.tokenize(fillTemplate(MXBAI_PROMPT.docTemplate, { document: doc }));
     const docMax = mxbaiDocMax(this.budgets, queryIds.length);
-    return assembleMxbai(this.pieces, queryIds, docIds.slice(0, docMax), this.budgets.maxLength);
+    const ids = assembleMxbai(this.pieces, queryIds, docIds.slice(0, docMax), this.budgets.maxLength);
+    const p = this.pieces;
+    const full =
+      p.prefix.length + queryIds.length + 2 * p.sep.length + docIds.length + p.task.length + p.suffix.length;
+    return { ids, truncated: ids.length < full };
   }
 }
 
@@ -155,13 +170,17 @@ export const create: RankerFactory = async (options) => {
   const method: PointwiseMethod = {
     kind: "pointwise",
     async scoreDocuments(query, docs, ctx) {
-      const queryIds = prompter.queryIds(query, instruction);
-      const rows = docs.map((d) => prompter.promptIds(queryIds, d.text));
+      const q = prompter.query(query, instruction);
+      const prompts = docs.map((d) => prompter.prompt(q.ids, d.text));
+      const rows = prompts.map((p) => p.ids);
       const scores = await scoreRows(lm, rows, [pos, neg], (l, o) => l[o] - l[o + 1], ctx, {
         batchSize,
         tokenBudget,
       });
-      return { scores };
+      return {
+        scores,
+        flags: prompts.map((p) => (p.truncated || q.truncated ? { truncated: true } : undefined)),
+      };
     },
     close: () => lm.close(),
   };

@@ -22,6 +22,8 @@ export interface PyLateQuery {
   attended: number;
   /** Query vectors that take part in the score (all positions when expanding, else the attended ones). */
   scored: number;
+  /** The query was cut to `queryLength`. */
+  truncated: boolean;
 }
 
 export interface PyLateDocument {
@@ -45,7 +47,8 @@ export function pylateQuery(
 ): PyLateQuery {
   const prefix = tokens.queryPrefixId;
   const budget = prefix === undefined ? settings.queryLength : settings.queryLength - 1;
-  let ids = tok.encode(prepare(query, settings), budget).ids;
+  const enc = tok.encode(prepare(query, settings), budget);
+  let ids = enc.ids;
   let attended = ids.length;
   if (settings.doQueryExpansion) {
     while (ids.length < budget) ids.push(tokens.expansionId);
@@ -55,7 +58,12 @@ export function pylateQuery(
     attended++;
   }
   if (settings.attendToExpansionTokens) attended = ids.length;
-  return { ids, attended, scored: settings.doQueryExpansion ? ids.length : attended };
+  return {
+    ids,
+    attended,
+    scored: settings.doQueryExpansion ? ids.length : attended,
+    truncated: enc.truncated,
+  };
 }
 
 export function pylateDocument(

@@ -159,7 +159,8 @@ export async function loadPyLate(options: FactoryOptions): Promise<LoadedPyLate>
         tokenBudget,
         maxBatchSize: ctx.batchSize ?? defaultBatch,
       });
-      return { scores, flags: prepared.map((p) => (p.truncated ? { truncated: true } : undefined)) };
+      const flags = prepared.map((p) => (p.truncated || q.truncated ? { truncated: true } : undefined));
+      return { scores, flags };
     },
     close: () => encoder.close(),
   };

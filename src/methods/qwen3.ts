@@ -52,8 +52,14 @@ export class Qwen3Prompter {
 
   /** `prefix + tok(body, truncation at bodyMax) + suffix` (a single sequence: longest_first cuts its end). */
   promptIds(query: string, doc: string, instruction: string): number[] {
+    return this.prompt(query, doc, instruction).ids;
+  }
+
+  /** The prompt's ids, and whether the body was cut to `bodyMax`. */
+  prompt(query: string, doc: string, instruction: string): { ids: number[]; truncated: boolean } {
     const body = fillTemplate(QWEN3_PROMPT.template, { instruction, query, doc });
-    return [...this.prefix, ...this.tokenizer.encode(body, this.bodyMax).ids, ...this.suffix];
+    const enc = this.tokenizer.encode(body, this.bodyMax);
+    return { ids: [...this.prefix, ...enc.ids, ...this.suffix], truncated: enc.truncated };
   }
 }
 
@@ -86,12 +92,13 @@ export const create: RankerFactory = async (options) => {
   const method: PointwiseMethod = {
     kind: "pointwise",
     async scoreDocuments(query, docs, ctx) {
-      const rows = docs.map((d) => prompter.promptIds(query, d.text, instruction));
+      const prompts = docs.map((d) => prompter.prompt(query, d.text, instruction));
+      const rows = prompts.map((p) => p.ids);
       const scores = await scoreRows(lm, rows, [no, yes], (l, o) => yesProbability(l[o], l[o + 1]), ctx, {
         batchSize,
         tokenBudget,
       });
-      return { scores };
+      return { scores, flags: prompts.map((p) => (p.truncated ? { truncated: true } : undefined)) };
     },
     close: () => lm.close(),
   };

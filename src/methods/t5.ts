@@ -3,7 +3,7 @@ import { InvalidInputError, ModelOutputError, throwIfAborted } from "../core/err
 import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
 import { scoreInBatches } from "../engine/batching.js";
-import type { Tokenizer } from "../engine/tokenizer.js";
+import type { Encoding, Tokenizer } from "../engine/tokenizer.js";
 import { optionBool, optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
 import { predictionTokens, resolveTokenId, type TokenSpec } from "./t5-tokens.js";
 
@@ -26,7 +26,18 @@ export function trueProbability(falseLogit: number, trueLogit: number): number {
   return 1 / (1 + Math.exp(falseLogit - trueLogit));
 }
 
-/** Encoder ids for each document: the filled template, truncated to `maxLength` with the tokenizer's EOS kept. */
+/** Encoder input for each document: the filled template, truncated to `maxLength` with the tokenizer's EOS kept. */
+export function t5Encodings(
+  tok: Tokenizer,
+  template: string,
+  query: string,
+  texts: readonly string[],
+  maxLength: number,
+): Encoding[] {
+  return texts.map((text) => tok.encode(fillTemplate(template, { query, text }), maxLength));
+}
+
+/** Encoder ids for each document (see `t5Encodings`). */
 export function t5InputIds(
   tok: Tokenizer,
   template: string,
@@ -34,7 +45,7 @@ export function t5InputIds(
   texts: readonly string[],
   maxLength: number,
 ): number[][] {
-  return texts.map((text) => tok.encode(fillTemplate(template, { query, text }), maxLength).ids);
+  return t5Encodings(tok, template, query, texts, maxLength).map((e) => e.ids);
 }
 
 function tokenOption(options: FactoryOptions, key: string): TokenSpec | undefined {
@@ -91,13 +102,14 @@ export const create: RankerFactory = async (options) => {
     const method: PointwiseMethod = {
       kind: "pointwise",
       async scoreDocuments(query: string, docs: readonly Document[], ctx: MethodContext) {
-        const rows = t5InputIds(
+        const encodings = t5Encodings(
           tok,
           settings.template,
           query,
           docs.map((d) => d.text),
           settings.maxLength,
         );
+        const rows = encodings.map((e) => e.ids);
         const scores = await scoreInBatches(
           rows.map((r) => r.length),
           {
@@ -128,7 +140,7 @@ export const create: RankerFactory = async (options) => {
             return out;
           },
         );
-        return { scores };
+        return { scores, flags: encodings.map((e) => (e.truncated ? { truncated: true } : undefined)) };
       },
       close: () => model.close(),
     };

@@ -79,6 +79,8 @@ export interface UprInputs {
   labels: number[];
   /** `[decoder_start] + labels[:-1]`. */
   decoderInputIds: number[];
+  /** Per document: its prompt or the query was cut to the max length. */
+  truncated: boolean[];
 }
 
 export function uprInputs(
@@ -88,13 +90,18 @@ export function uprInputs(
   texts: readonly string[],
   decoderStart: number,
 ): UprInputs {
-  const labels = tok.encode(query, settings.maxQueryLength).ids;
+  const target = tok.encode(query, settings.maxQueryLength);
+  const labels = target.ids;
   if (labels.length === 0) throw new InvalidInputError("the query has no tokens for UPR to score");
-  const inputIds = texts.map(
-    (t) =>
-      tok.encode(uprPrompt(t, settings.verbalizerHead, settings.verbalizer), settings.maxInputLength).ids,
+  const encodings = texts.map((t) =>
+    tok.encode(uprPrompt(t, settings.verbalizerHead, settings.verbalizer), settings.maxInputLength),
   );
-  return { inputIds, labels, decoderInputIds: shiftRight(labels, decoderStart) };
+  return {
+    inputIds: encodings.map((e) => e.ids),
+    labels,
+    decoderInputIds: shiftRight(labels, decoderStart),
+    truncated: encodings.map((e) => e.truncated || target.truncated),
+  };
 }
 
 export const create: RankerFactory = async (options) => {
@@ -116,6 +123,7 @@ export const create: RankerFactory = async (options) => {
         inputIds: rows,
         labels,
         decoderInputIds,
+        truncated,
       } = uprInputs(
         tok,
         settings,
@@ -142,7 +150,7 @@ export const create: RankerFactory = async (options) => {
           return out;
         },
       );
-      return { scores };
+      return { scores, flags: truncated.map((t) => (t ? { truncated: true } : undefined)) };
     },
     close: () => model.close(),
   };
