@@ -48,7 +48,7 @@ export class PairClassifier {
         `${dir}: the ONNX model has no "logits" output (outputs: ${outputs.map((o) => o.name).join(", ")}); not a cross-encoder`,
       );
     }
-    if (out.shape.length > 0 && out.shape.length !== 2) {
+    if (out.shape.length > 2) {
       throw new ModelFilesError(
         `${dir}: output "${out.name}" has shape [${out.shape.join(", ")}], not [batch, labels]; not a cross-encoder (sequence-classification) model`,
       );
