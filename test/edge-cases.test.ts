@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { AbortedError, InvalidInputError, ModelFilesError } from "../src/core/errors.js";
+import { AbortedError, InvalidInputError, ModelFilesError, RerankersError } from "../src/core/errors.js";
 import type { Ranker } from "../src/core/ranker.js";
 import type { RankedResults } from "../src/core/results.js";
 import { Reranker } from "../src/index.js";
@@ -303,6 +303,27 @@ for (const subject of SUBJECTS) {
     });
   });
 }
+
+describe("close() while a call is in flight", () => {
+  // Regression: a worker was terminated while onnxruntime ran in it, which aborted the whole process (SIGABRT).
+  it("worker mode: the call rejects with a typed error and the process survives", async () => {
+    const docs = Array.from({ length: 24 }, (_, i) => `document ${i} ${"word ".repeat(40 + i)}`);
+    for (let round = 0; round < 2; round++) {
+      const r = await Reranker(fixturePath("tiny-bert-cross-encoder"), {
+        modelType: "cross-encoder",
+        worker: true,
+      });
+      // rank() posts its first run synchronously; the timer closes while the worker runs it.
+      const call = r.rank(QUERY, docs, { batchSize: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const closing = r.close();
+      await bounded(
+        assert.rejects(call, (e: unknown) => e instanceof RerankersError).then(() => closing),
+        "close during a worker call",
+      );
+    }
+  });
+});
 
 // --- broken model folders --------------------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ export async function createWorkerBackend(path: string, threads: number): Promis
   >();
   let nextId = 0;
   let dead: Error | undefined;
+  const inflight = new Set<Promise<unknown>>();
 
   const ready = new Promise<{ inputs: IoInfo[]; outputs: IoInfo[] }>((resolve, reject) => {
     const fail = (e: Error) => {
@@ -113,14 +114,20 @@ export async function createWorkerBackend(path: string, threads: number): Promis
       const id = nextId++;
       const transfer = Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer);
       const request: RunRequest = { type: "run", id, feeds, outputNames };
-      return new Promise((resolve, reject) => {
+      const answer = new Promise<Record<string, TensorOutput>>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.ref();
         worker.postMessage(request, [...new Set(transfer)]);
       });
+      inflight.add(answer);
+      const settle = () => inflight.delete(answer);
+      answer.then(settle, settle);
+      return answer;
     },
     async dispose() {
       dead ??= new ModelOutputError("ONNX worker was closed");
+      // Terminating the worker while onnxruntime runs in it aborts the whole process (SIGABRT): let runs finish.
+      await Promise.allSettled([...inflight]);
       await worker.terminate();
     },
   };
