@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { AbortedError, ModelFilesError } from "../src/core/errors.js";
 import "../src/core/families.js";
 import type { Ranker } from "../src/core/ranker.js";
 import { Reranker } from "../src/core/reranker.js";
 import { assertMatchesCase, assertTokenIds, type RefCase, TOL } from "./helpers/engine-parity.js";
 import { fixturePath, readReference } from "./helpers/fixtures.js";
+import { type MockHub, startMockHub } from "./helpers/mock-hub.js";
 
 const TINY = ["tiny-bert-cross-encoder", "tiny-monobert", "tiny-xlm-roberta-cross-encoder"];
 const tmp: string[] = [];
@@ -228,6 +229,39 @@ describe("cross-encoder: bad model files are typed errors", () => {
     const c: RefCase = readReference("tiny-bert-cross-encoder").cases[0];
     await withRanker(dir, { onnxFile: "custom.onnx" }, async (r) =>
       assertMatchesCase(await r.rank(c.query, c.docs), c),
+    );
+  });
+});
+
+describe("cross-encoder from a Hub id (local mock Hub)", () => {
+  let hub: MockHub;
+  const saved = {
+    HF_ENDPOINT: process.env.HF_ENDPOINT,
+    HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE,
+    HF_TOKEN: process.env.HF_TOKEN,
+  };
+  before(async () => {
+    for (const k of Object.keys(saved)) delete process.env[k];
+    hub = await startMockHub({ repos: { "org/tiny-ce": fixturePath("tiny-monobert") } });
+  });
+  after(async () => {
+    await hub.close();
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  });
+
+  test("downloads the dtype's files, then works offline from the cache", async () => {
+    const c: RefCase = readReference("tiny-monobert").cases[0];
+    const cacheDir = tempDir();
+    await withRanker("org/tiny-ce", { endpoint: hub.url, cacheDir }, async (r) =>
+      assertMatchesCase(await r.rank(c.query, c.docs), c),
+    );
+    assert.ok(hub.count("onnx/model.onnx") >= 1);
+    await withRanker("org/tiny-ce", { endpoint: hub.url, cacheDir, offline: true }, async (r) =>
+      assertMatchesCase(await r.rank(c.query, c.docs), c),
+    );
+    await assert.rejects(
+      Reranker("org/tiny-ce", { modelType: "cross-encoder", endpoint: hub.url, cacheDir, dtype: "q8" }),
+      ModelFilesError,
     );
   });
 });
