@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ModelFilesError } from "../src/core/errors.js";
+import { ModelFilesError, NotImplementedError } from "../src/core/errors.js";
 import "../src/core/families.js";
 import { Reranker } from "../src/core/reranker.js";
 import { resolveModel } from "../src/core/resolve.js";
@@ -106,5 +106,16 @@ describe("flashrank: bad archives and folders are typed errors", () => {
       assert.match(e.message, /ms-marco-MiniLM-L-12-v2/);
       return true;
     });
+  });
+
+  test("a T5 encoder-decoder export (rank-T5-flan style) is refused with a typed error, not scored", async () => {
+    const t5 = fixturePath("tiny-monot5");
+    const dir = join(tempDir(), "rank-T5-flan");
+    mkdirSync(dir);
+    for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]) {
+      copyFileSync(join(t5, f), join(dir, f));
+    }
+    copyFileSync(join(t5, "onnx", "decoder_model.onnx"), join(dir, "flashrank-rankt5_Q.onnx"));
+    await assert.rejects(Reranker(dir, { modelType: "flashrank" }), NotImplementedError);
   });
 });
