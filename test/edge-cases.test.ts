@@ -66,7 +66,7 @@ async function bounded<T>(p: Promise<T>, what: string): Promise<T> {
 const LONG_DOC = Array.from({ length: 700 }, (_, i) => `word${i % 37} lorem ipsum`).join(" ");
 const LONG_QUERY = Array.from({ length: 600 }, (_, i) => `query${i % 11} term`).join(" ");
 
-/** Hard texts, each once; `doc(i)` gives them string ids and metadata. */
+/** Hard texts; `docsOf` turns keys into documents with string ids and metadata. */
 const HARD: Record<string, string> = {
   plain: "The capital of France is Paris.",
   cjk: "東京は日本の首都です。北京是中国的首都。서울은 한국의 수도입니다.",
@@ -136,6 +136,8 @@ for (const subject of SUBJECTS) {
     let ranker: Ranker;
     const get = async (): Promise<Ranker> => {
       if (!ranker) {
+        // cacheBytes 0: ColBERT/PyLate encode every document in every call, so position independence is the
+        // model's, not the embedding cache's (other methods ignore the option).
         ranker = await bounded(
           Reranker(subject.dir, { modelType: subject.modelType, cacheBytes: 0 }),
           `${subject.label}: load`,
