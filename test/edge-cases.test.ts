@@ -235,7 +235,21 @@ for (const subject of SUBJECTS) {
         i === 3 || i === 40 ? "long" : short[(i * 5) % short.length],
       );
       const docs = docsOf(keys, "big-");
-      const res = await bounded(r.rank(QUERY, docs), "rank 45");
+      const progress: number[] = [];
+      const res = await bounded(
+        r.rank(QUERY, docs, {
+          onProgress: (p) => {
+            assert.equal(p.total, 45);
+            progress.push(p.done);
+          },
+        }),
+        "rank 45",
+      );
+      assert.ok(
+        progress.every((d, i) => i === 0 || d >= progress[i - 1]),
+        `progress is monotone: ${progress}`,
+      );
+      assert.equal(progress.at(-1), 45, "progress ends at every document");
       assertComplete(res, docs, "45 documents");
       const small = await bounded(r.rank(QUERY, docsOf(KEYS)), "rank hard");
       const ref = scoreByText(small);
