@@ -399,17 +399,21 @@ for (const subject of SUBJECTS) {
       });
     }
     // FlashRank archives ship one fixed ONNX file per name; it has no dtype option.
-    it("a dtype whose file is absent -> ModelFilesError naming the file", {
+    it("a dtype whose file is absent -> ModelFilesError naming that file; an unknown dtype -> InvalidInputError", {
       skip: subject.modelType === "flashrank",
     }, async () => {
-      const want = "_q4";
+      // The variant name is the README's: onnx/model.onnx -> onnx/model_quantized.onnx for q8.
+      const want = subject.onnxFile.replace(/\.onnx$/, "_quantized.onnx");
       await bounded(
-        assert.rejects(Reranker(subject.dir, { modelType: subject.modelType, dtype: "q4" }), (e: unknown) => {
-          assert.ok(e instanceof ModelFilesError, `expected ModelFilesError, got ${String(e)}`);
-          assert.ok(e.message.includes(want), e.message);
-          return true;
-        }),
-        "dtype q4",
+        assert.rejects(
+          Reranker(subject.dir, { modelType: subject.modelType, dtype: "q8" }),
+          expectModelFilesError(want),
+        ),
+        "dtype q8",
+      );
+      await assert.rejects(
+        Reranker(subject.dir, { modelType: subject.modelType, dtype: "fp64" }),
+        InvalidInputError,
       );
     });
   });
