@@ -3,7 +3,7 @@
  * mock Hub that serves the minilm-l6-h384-random fixture as cross-encoder/ms-marco-MiniLM-L-6-v2.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,4 +131,94 @@ test("README's first command ranks examples/docs.jsonl with a model downloaded f
     hub.commitOf(REPO),
   );
   assert.ok(existsSync(join(snapshot, "config.json")), `${snapshot}/config.json`);
+});
+
+/** Every command line of README's ```sh blocks, with backslash continuations joined. */
+function shellLines(): string[] {
+  return shellBlocks()
+    .flatMap((block) => block.replace(/\\\n\s*/g, "").split("\n"))
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/** Commands that only need this checkout and ../shared/fixtures (hosted APIs and LLM servers need the real service). */
+function offlineCommands(): string[] {
+  return shellLines().filter(
+    (line) =>
+      line.startsWith("npx rerankers ") &&
+      !line.startsWith("npx rerankers serve") &&
+      (line.startsWith("npx rerankers resolve") || /--model \.\.\/shared\/fixtures\//.test(line)) &&
+      !line.includes("--base-url"),
+  );
+}
+
+test("every offline `npx rerankers` command in README works as written", { timeout: 300_000 }, async (t) => {
+  if (skipReason !== undefined) return t.skip(skipReason);
+  const commands = offlineCommands();
+  assert.ok(commands.length >= 4, `only ${commands.length} offline commands found`);
+  for (const command of commands) {
+    try {
+      const { stdout } = await run("sh", ["-c", command], {
+        cwd: REPO_ROOT,
+        timeout: 120_000,
+        maxBuffer: 1 << 24,
+      });
+      assert.ok(stdout.trim().length > 0, `\`${command}\` printed nothing`);
+    } catch (error) {
+      const e = error as Error & { code?: number; stdout?: string; stderr?: string };
+      assert.fail(`\`${command}\` exited with ${e.code}:\n${e.stderr}`);
+    }
+  }
+  rmSync(join(REPO_ROOT, "eval-report.html"), { force: true });
+});
+
+test("README's serve and curl commands work as written", { timeout: 120_000 }, async (t) => {
+  if (skipReason !== undefined) return t.skip(skipReason);
+  const lines = shellLines();
+  const serveLine = lines.find((l) => l.startsWith("npx rerankers serve "));
+  const curlLine = lines.find((l) => l.startsWith("curl ") && l.includes("/v1/rerank"));
+  assert.ok(serveLine && curlLine, "README has a serve command and a curl command");
+  // Its own process group: npx runs the CLI in child processes, and the whole group must stop at the end.
+  const server = spawn("sh", ["-c", serveLine], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
+  const exited = new Promise((resolve) => server.once("exit", resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let err = "";
+      const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 60_000);
+      server.stderr?.on("data", (c: Buffer) => {
+        err += c.toString();
+        if (/serving .* on http/.test(err)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      server.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    });
+    const { stdout } = await run("sh", ["-c", curlLine], { cwd: REPO_ROOT, timeout: 30_000 });
+    const body = JSON.parse(stdout) as {
+      results: { index: number; relevance_score: number; document?: { text: string } }[];
+    };
+    assert.equal(body.results.length, 1);
+    assert.equal(typeof body.results[0].relevance_score, "number");
+  } finally {
+    const group = -(server.pid as number);
+    process.kill(group, "SIGTERM");
+    const killer = setTimeout(() => process.kill(group, "SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(killer);
+  }
+});
+
+test("README's load-test command runs and ends by itself", { timeout: 120_000 }, async (t) => {
+  if (skipReason !== undefined) return t.skip(skipReason);
+  const command = shellLines().find((l) => l.startsWith("npm run load"));
+  assert.ok(command, "README has an npm run load command");
+  const { stdout } = await run("sh", ["-c", command], { cwd: REPO_ROOT, timeout: 100_000 });
+  const report = JSON.parse(stdout.slice(stdout.indexOf("{"))) as { requests: number; errors: number };
+  assert.ok(report.requests > 0);
+  assert.equal(report.errors, 0);
 });
