@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { backendOptions } from "../src/cli/backend-options.js";
 import { readDocuments } from "../src/cli/read-docs.js";
-import { REPO_ROOT } from "./helpers/fixtures.js";
+import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rerankers-cli-"));
 function file(name: string, content: string): string {
@@ -114,5 +114,27 @@ describe("rerankers CLI", () => {
       '"a"\n',
     );
     assert.ok(v.stderr.trim().split("\n").length > 1);
+  });
+
+  it("ranks with a real fixture model and warns on stderr about truncated documents", () => {
+    const docs = file("long.jsonl", `"a short document"\n${JSON.stringify(`${"word ".repeat(700)}end`)}\n`);
+    const r = cli([
+      "rank",
+      "--model",
+      fixturePath("tiny-bert-cross-encoder"),
+      "--model-type",
+      "cross-encoder",
+      "--query",
+      "q",
+      "--docs",
+      docs,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(out), ["query", "model", "modelType", "results"]);
+    assert.deepEqual(Object.keys(out.results[0]), ["docId", "text", "score", "rank", "metadata"]);
+    assert.deepEqual(out.results.map((x: { docId: number }) => x.docId).sort(), [0, 1]);
+    assert.match(r.stderr, /warning: 1 of 2 results were truncated/);
   });
 });

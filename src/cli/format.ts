@@ -59,3 +59,20 @@ export function formatTable(results: RankedResults, terminalWidth = 100): string
       .trimEnd();
   return [line(head), ...rows.map(line)].join("\n");
 }
+
+/** One-line notes for stderr about results the user should know were cut or not judged. */
+export function resultWarnings(results: RankedResults): string[] {
+  const truncated = results.results.filter((r) => r.flags.truncated).length;
+  const unjudged = results.results.filter((r) => r.flags.unjudged).length;
+  const warnings: string[] = [];
+  if (truncated > 0) {
+    warnings.push(
+      `warning: ${truncated} of ${results.length} results were truncated to the model's maximum length (the library's withChunking() scores long documents in windows)`,
+    );
+  }
+  if (unjudged > 0)
+    warnings.push(
+      `warning: the model gave no judgement for ${unjudged} of ${results.length} documents (score null)`,
+    );
+  return warnings;
+}

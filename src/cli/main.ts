@@ -8,7 +8,7 @@ import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
 import { registerEvalCommand } from "./eval.js";
-import { formatTable, toRankOutput } from "./format.js";
+import { formatTable, resultWarnings, toRankOutput } from "./format.js";
 import { stderrProgress } from "./progress.js";
 import { readDocuments } from "./read-docs.js";
 import { registerServeCommand } from "./serve.js";
@@ -68,6 +68,7 @@ async function runRank(flags: RankFlags): Promise<void> {
       ? JSON.stringify(toRankOutput(results, ranker.model, ranker.modelType))
       : formatTable(results, process.stdout.columns ?? 100);
     process.stdout.write(`${out}\n`);
+    for (const warning of resultWarnings(results)) process.stderr.write(`rerankers: ${warning}\n`);
   } finally {
     progress.stop();
     await ranker.close();
