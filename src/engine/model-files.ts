@@ -119,14 +119,31 @@ const UNSET = 1e9;
  * The tokenizer's model_max_length, else config.max_position_embeddings (minus the RoBERTa position offset
  * of pad_token_id + 1 when the config says the model is RoBERTa-like), else 512.
  */
+/**
+ * The most tokens the model's position embeddings allow, or undefined when positions are relative (DeBERTa with
+ * `position_biased_input: false`, `position_embedding_type` other than absolute) or unknown.
+ */
+export function positionLimit(folder: ModelFolder): number | undefined {
+  const { config } = folder;
+  const positions = config.max_position_embeddings;
+  if (typeof positions !== "number" || positions <= 0) return undefined;
+  if (config.position_biased_input === false) return undefined;
+  if (config.position_embedding_type !== undefined && config.position_embedding_type !== "absolute")
+    return undefined;
+  // RoBERTa-style models start positions after the pad id.
+  const robertaLike = /roberta|camembert/.test(String(config.model_type ?? ""));
+  return positions - (robertaLike ? Number(config.pad_token_id ?? 1) + 1 : 0);
+}
+
+/**
+ * Python's `tokenizer.model_max_length` (else the position limit, else 512), never above what the position
+ * embeddings allow: a tokenizer config that claims more would make long inputs fail inside the model.
+ */
 export function modelMaxLength(folder: ModelFolder): number {
+  const limit = positionLimit(folder);
   const fromTokenizer = folder.tokenizerConfig.model_max_length;
-  if (typeof fromTokenizer === "number" && fromTokenizer > 0 && fromTokenizer < UNSET) return fromTokenizer;
-  const positions = folder.config.max_position_embeddings;
-  if (typeof positions === "number" && positions > 0) {
-    const robertaLike = /roberta|camembert/.test(String(folder.config.model_type ?? ""));
-    const offset = robertaLike ? Number(folder.config.pad_token_id ?? 1) + 1 : 0;
-    return positions - offset;
+  if (typeof fromTokenizer === "number" && fromTokenizer > 0 && fromTokenizer < UNSET) {
+    return limit === undefined ? fromTokenizer : Math.min(fromTokenizer, limit);
   }
-  return 512;
+  return limit ?? 512;
 }

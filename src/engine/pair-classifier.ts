@@ -1,6 +1,6 @@
-import { ModelFilesError, ModelOutputError } from "../core/errors.js";
+import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
 import { type BatchOptions, scoreInBatches } from "./batching.js";
-import { type ModelFolder, modelMaxLength, readModelFolder } from "./model-files.js";
+import { type ModelFolder, modelMaxLength, positionLimit, readModelFolder } from "./model-files.js";
 import { type IoInfo, type OnnxSession, openSession, type SessionOptions, type TensorInput } from "./onnx.js";
 import { type Encoding, Tokenizer } from "./tokenizer.js";
 
@@ -81,6 +81,12 @@ export class PairClassifier {
         throw new ModelFilesError(
           `${onnxPath} needs inputs ${unknown.join(", ")}; not an encoder cross-encoder`,
           { path: onnxPath },
+        );
+      }
+      const limit = positionLimit(folder);
+      if (options.maxLength !== undefined && limit !== undefined && options.maxLength > limit) {
+        throw new InvalidInputError(
+          `maxLength ${options.maxLength} is more than the ${limit} positions of ${dir}`,
         );
       }
       const maxLength = options.maxLength ?? modelMaxLength(folder);
