@@ -119,3 +119,10 @@ describe("flashrank: bad archives and folders are typed errors", () => {
     await assert.rejects(Reranker(dir, { modelType: "flashrank" }), NotImplementedError);
   });
 });
+
+test("flashrank refuses a dtype instead of ignoring it", async () => {
+  const dir = fixturePath("tiny-flashrank", "ms-marco-TinyBERT-L-2-v2");
+  await assert.rejects(Reranker(dir, { modelType: "flashrank", dtype: "q8" }), /dtype "q8" cannot be chosen/);
+  const fp32 = await Reranker(dir, { modelType: "flashrank", dtype: "fp32" });
+  await fp32.close();
+});

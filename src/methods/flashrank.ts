@@ -7,7 +7,7 @@ import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { downloadFile, hubCacheDir } from "../engine/hub.js";
-import { modelMaxLength, readModelFolder } from "../engine/model-files.js";
+import { modelMaxLength, parseDtype, readModelFolder } from "../engine/model-files.js";
 import { boolOption, hubOptions, intOption } from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
 import { readZip, writeFolderAtomic } from "../engine/zip.js";
@@ -125,6 +125,11 @@ const sigmoid32 = (x: number) => Math.fround(1 / (1 + Math.exp(-x)));
 export const create: RankerFactory = async (options) => {
   if (typeof options.model !== "string" || options.model.trim() === "")
     throw new InvalidInputError("model must be a non-empty string");
+  if (options.dtype !== undefined && parseDtype(options.dtype) !== "fp32") {
+    throw new InvalidInputError(
+      `FlashRank archives ship one ONNX file (often already quantized); dtype "${options.dtype}" cannot be chosen (use onnxFile to pick a file)`,
+    );
+  }
   const explicit = typeof options.onnxFile === "string" ? options.onnxFile : undefined;
   const { dir, name } = await resolveSource(options.model, options, explicit);
   const folder = await readModelFolder(dir);
