@@ -1,5 +1,6 @@
 import { InvalidInputError } from "../core/errors.js";
 import { type HubOptions, type ModelFileSpec, resolveModelDir } from "./hub.js";
+import { type Dtype, findOnnxFile, namedOnnxFile, onnxFileName } from "./model-files.js";
 
 /** Hub options a factory may receive (camelCase backend options). */
 export function hubOptions(options: Record<string, unknown>): HubOptions {
@@ -46,4 +47,25 @@ export function boolOption(options: Record<string, unknown>, key: string): boole
   if (v === "true" || v === "1") return true;
   if (v === "false" || v === "0") return false;
   throw new InvalidInputError(`${key} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+/** Where the `base` weights for this dtype may stand, relative to the folder: `onnx/<name>`, then `<name>`. */
+export function onnxVariantPaths(base: string, dtype: Dtype): [string, string] {
+  const rel = onnxFileName(base, dtype);
+  return [rel, rel.slice("onnx/".length)];
+}
+
+/** Hub download candidates ("the first of these that exists"): the user's `onnxFile`, else the dtype variant. */
+export function onnxFileCandidates(onnxFile: string | undefined, base: string, dtype: Dtype): string[] {
+  return onnxFile ? [onnxFile, `onnx/${onnxFile}`] : onnxVariantPaths(base, dtype);
+}
+
+/** The ONNX file to open: the user's `onnxFile` (`namedOnnxFile`), else the dtype variant (`findOnnxFile`). */
+export async function locateOnnxFile(
+  dir: string,
+  onnxFile: string | undefined,
+  base: string,
+  dtype: Dtype,
+): Promise<string> {
+  return onnxFile ? namedOnnxFile(dir, onnxFile) : findOnnxFile(dir, base, dtype);
 }

@@ -12,10 +12,10 @@ import {
   findOnnxFile,
   type ModelFolder,
   namedOnnxFile,
-  onnxFileName,
   parseDtype,
   readModelFolder,
 } from "../engine/model-files.js";
+import { onnxVariantPaths } from "../engine/model-source.js";
 import { type OnnxSession, openSession, type TensorInput } from "../engine/onnx.js";
 import { Tokenizer } from "../engine/tokenizer.js";
 import { cacheFeeds, LOGITS_TO_KEEP, leftPad, pickLogits } from "./causal-lm-inputs.js";
@@ -111,10 +111,7 @@ export class CausalLm {
   static async open(options: FactoryOptions): Promise<CausalLm> {
     const dtype = parseDtype(options.dtype);
     const onnxFile = stringOption(options, "onnxFile", "onnx_file");
-    const choices =
-      onnxFile === undefined
-        ? BASES.flatMap((b) => [onnxFileName(b, dtype), onnxFileName(b, dtype).replace(/^onnx\//, "")])
-        : [onnxFile];
+    const choices = onnxFile === undefined ? BASES.flatMap((b) => onnxVariantPaths(b, dtype)) : [onnxFile];
     const dir = await resolveModelDir(
       options.model,
       {

@@ -4,14 +4,15 @@ import { createRanker } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
 import type { EmbeddingCache } from "../engine/embedding-cache.js";
 import { MaxSimQuery, type TokenMatrix } from "../engine/maxsim.js";
+import { parseDtype, readModelFolder } from "../engine/model-files.js";
 import {
-  findOnnxFile,
-  namedOnnxFile,
-  onnxFileName,
-  parseDtype,
-  readModelFolder,
-} from "../engine/model-files.js";
-import { boolOption, hubOptions, intOption, resolveModelSource } from "../engine/model-source.js";
+  boolOption,
+  hubOptions,
+  intOption,
+  locateOnnxFile,
+  onnxFileCandidates,
+  resolveModelSource,
+} from "../engine/model-source.js";
 import { openSession } from "../engine/onnx.js";
 import { findTensorFile, readTensor } from "../engine/safetensors.js";
 import { Tokenizer } from "../engine/tokenizer.js";
@@ -94,13 +95,10 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
   const projectionMode = parseProjectionMode(options.projection);
   const cacheBytes = cacheBytesOption(options);
   const onnxFile = typeof options.onnxFile === "string" ? options.onnxFile : undefined;
-  const wanted = onnxFile
-    ? [onnxFile, `onnx/${onnxFile}`]
-    : [onnxFileName("model", dtype), onnxFileName("model", dtype).slice(5)];
   const dir = await resolveModelSource(
     options.model,
     {
-      required: ["config.json", "tokenizer.json", wanted],
+      required: ["config.json", "tokenizer.json", onnxFileCandidates(onnxFile, "model", dtype)],
       optional: ["tokenizer_config.json", "special_tokens_map.json", "model.safetensors"],
     },
     hubOptions(options),
@@ -125,7 +123,7 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
   if (projectionMode === "apply" && !projection)
     throw new ModelFilesError(`projection "apply" needs linear.weight in ${dir}/model.safetensors`);
 
-  const onnxPath = onnxFile ? await namedOnnxFile(dir, onnxFile) : await findOnnxFile(dir, "model", dtype);
+  const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
   const session = await openSession(onnxPath, {
     threads: intOption(options, "threads"),
     worker: boolOption(options, "worker"),

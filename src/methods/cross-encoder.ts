@@ -1,8 +1,15 @@
 import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
-import { findOnnxFile, namedOnnxFile, onnxFileName, parseDtype } from "../engine/model-files.js";
-import { boolOption, hubOptions, intOption, resolveModelSource } from "../engine/model-source.js";
+import { parseDtype } from "../engine/model-files.js";
+import {
+  boolOption,
+  hubOptions,
+  intOption,
+  locateOnnxFile,
+  onnxFileCandidates,
+  resolveModelSource,
+} from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -18,18 +25,15 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 export const create: RankerFactory = async (options) => {
   const dtype = parseDtype(options.dtype);
   const onnxFile = typeof options.onnxFile === "string" ? options.onnxFile : undefined;
-  const wanted = onnxFile
-    ? [onnxFile, `onnx/${onnxFile}`]
-    : [onnxFileName("model", dtype), onnxFileName("model", dtype).slice(5)];
   const dir = await resolveModelSource(
     options.model,
     {
-      required: ["config.json", "tokenizer.json", wanted],
+      required: ["config.json", "tokenizer.json", onnxFileCandidates(onnxFile, "model", dtype)],
       optional: ["tokenizer_config.json", "special_tokens_map.json"],
     },
     hubOptions(options),
   );
-  const onnxPath = onnxFile ? await namedOnnxFile(dir, onnxFile) : await findOnnxFile(dir, "model", dtype);
+  const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
   const classifier = await PairClassifier.load(dir, onnxPath, {
     threads: intOption(options, "threads"),
     worker: boolOption(options, "worker"),
