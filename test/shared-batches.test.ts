@@ -82,3 +82,39 @@ describe("SharedBatcher", () => {
     assert.deepEqual([...(await batcher.score(["b"], [1]))], [1]);
   });
 });
+
+describe("PairClassifier shares batches between concurrent calls", () => {
+  it("runs overlapping calls' pairs together and gives each call the scores it gets alone", async () => {
+    const { PairClassifier } = await import("../src/engine/pair-classifier.js");
+    const { fixturePath } = await import("./helpers/fixtures.js");
+    const dir = fixturePath("tiny-bert-cross-encoder");
+    const classifier = await PairClassifier.load(dir, `${dir}/onnx/model.onnx`);
+    const rowsPerRun: number[] = [];
+    const run = classifier.session.run.bind(classifier.session);
+    (classifier.session as { run: typeof run }).run = async (feeds, names) => {
+      rowsPerRun.push(feeds.input_ids.dims[0]);
+      return run(feeds, names);
+    };
+    const raw = (l: Float32Array, o: number) => l[o];
+    const a = Array.from({ length: 6 }, (_, i) => `first request document ${i} ${"text ".repeat(i * 3)}`);
+    const b = Array.from({ length: 6 }, (_, i) => `second request document ${i}`);
+    const c = Array.from({ length: 5 }, (_, i) => `third request ${i}`);
+    const opts = { tokenBudget: 100_000 };
+    const calls: [string, string[]][] = [
+      ["query a", a],
+      ["query b", b],
+      ["query c", c],
+    ];
+    const alone = [];
+    for (const [q, docs] of calls) alone.push(await classifier.scorePairs(q, docs, opts, raw));
+    assert.deepEqual(rowsPerRun, [6, 6, 5]);
+    rowsPerRun.length = 0;
+    const together = await Promise.all(calls.map(([q, docs]) => classifier.scorePairs(q, docs, opts, raw)));
+    together.forEach((res, i) => {
+      res.scores.forEach((s, j) => assert.ok(Math.abs(s - alone[i].scores[j]) < 1e-5));
+    });
+    // The first call starts a run at once; the two calls that arrive meanwhile share the next batch.
+    assert.deepEqual(rowsPerRun, [6, 11]);
+    await classifier.close();
+  });
+});

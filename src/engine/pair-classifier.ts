@@ -2,6 +2,7 @@ import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/er
 import { type BatchOptions, scoreInBatches } from "./batching.js";
 import { type ModelFolder, modelMaxLength, positionLimit, readModelFolder } from "./model-files.js";
 import { type IoInfo, type OnnxSession, openSession, type SessionOptions, type TensorInput } from "./onnx.js";
+import { SharedBatcher } from "./shared-batches.js";
 import { type Encoding, Tokenizer } from "./tokenizer.js";
 
 /** Inputs a pair classifier export may declare; anything else means this is not one. */
@@ -10,6 +11,14 @@ const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids", "
 export interface PairClassifierOptions extends SessionOptions {
   /** Overrides the maximum pair length read from the model files. */
   maxLength?: number;
+}
+
+/** Turns one row of logits (at `offset`, `numLabels` wide) into a score. */
+export type ScoreRow = (logits: Float32Array, offset: number, numLabels: number) => number;
+
+interface PairRow {
+  encoding: Encoding;
+  toScore: ScoreRow;
 }
 
 /** Logits of a batch, row-major [rows, numLabels]. */
@@ -30,6 +39,7 @@ export class PairClassifier {
   readonly padId: number;
   readonly output: string;
   readonly inputNames: ReadonlySet<string>;
+  #shared: SharedBatcher<PairRow> | undefined;
 
   private constructor(folder: ModelFolder, session: OnnxSession, tokenizer: Tokenizer, maxLength: number) {
     this.folder = folder;
@@ -153,22 +163,38 @@ export class PairClassifier {
   /**
    * Score every document: tokenise, batch by token budget, run, turn each logit row into a score with `toScore`.
    * Returns scores in input order and which pairs were truncated.
+   *
+   * Without a per-call `maxBatchSize`, pairs go through this model's shared batcher: calls that overlap (a server's
+   * concurrent requests) share token-budget batches, and a lone call gets exactly the batches it would get alone.
    */
   async scorePairs(
     query: string,
     texts: readonly string[],
     batch: BatchOptions,
-    toScore: (logits: Float32Array, offset: number, numLabels: number) => number,
+    toScore: ScoreRow,
   ): Promise<{ scores: Float64Array; truncated: boolean[] }> {
     const encodings = this.encodePairs(query, texts);
     const lengths = encodings.map((e) => e.ids.length);
-    const scores = await scoreInBatches(lengths, batch, async (indices) => {
-      const { data, numLabels } = await this.logits(indices.map((i) => encodings[i]));
-      const out = new Float64Array(indices.length);
-      for (let k = 0; k < indices.length; k++) out[k] = toScore(data, k * numLabels, numLabels);
-      return out;
-    });
+    let scores: Float64Array;
+    if (batch.maxBatchSize === undefined) {
+      this.#shared ??= new SharedBatcher((items) => this.#scoreRows(items), {
+        tokenBudget: batch.tokenBudget,
+      });
+      const items = encodings.map((encoding) => ({ encoding, toScore }));
+      scores = await this.#shared.score(items, lengths, { signal: batch.signal, progress: batch.progress });
+    } else {
+      scores = await scoreInBatches(lengths, batch, (indices) =>
+        this.#scoreRows(indices.map((i) => ({ encoding: encodings[i], toScore }))),
+      );
+    }
     return { scores, truncated: encodings.map((e) => e.truncated) };
+  }
+
+  async #scoreRows(rows: readonly PairRow[]): Promise<Float64Array> {
+    const { data, numLabels } = await this.logits(rows.map((r) => r.encoding));
+    const out = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) out[k] = rows[k].toScore(data, k * numLabels, numLabels);
+    return out;
   }
 
   async close(): Promise<void> {
