@@ -105,7 +105,7 @@ describe("PairClassifier shares batches between concurrent calls", () => {
       ["query b", b],
       ["query c", c],
     ];
-    const alone = [];
+    const alone: { scores: Float64Array }[] = [];
     for (const [q, docs] of calls) alone.push(await classifier.scorePairs(q, docs, opts, raw));
     assert.deepEqual(rowsPerRun, [6, 6, 5]);
     rowsPerRun.length = 0;
