@@ -111,7 +111,9 @@ describe("PairClassifier shares batches between concurrent calls", () => {
     rowsPerRun.length = 0;
     const together = await Promise.all(calls.map(([q, docs]) => classifier.scorePairs(q, docs, opts, raw)));
     together.forEach((res, i) => {
-      res.scores.forEach((s, j) => assert.ok(Math.abs(s - alone[i].scores[j]) < 1e-5));
+      res.scores.forEach((s, j) => {
+        assert.ok(Math.abs(s - alone[i].scores[j]) < 1e-5);
+      });
     });
     // The first call starts a run at once; the two calls that arrive meanwhile share the next batch.
     assert.deepEqual(rowsPerRun, [6, 11]);
