@@ -145,10 +145,11 @@ function shellLines(): string[] {
 function offlineCommands(): string[] {
   return shellLines().filter(
     (line) =>
-      line.startsWith("npx rerankers ") &&
-      !line.startsWith("npx rerankers serve") &&
-      (line.startsWith("npx rerankers resolve") || /--model \.\.\/shared\/fixtures\//.test(line)) &&
-      !line.includes("--base-url"),
+      line.startsWith("npx tsx examples/") ||
+      (line.startsWith("npx rerankers ") &&
+        !line.startsWith("npx rerankers serve") &&
+        (line.startsWith("npx rerankers resolve") || /--model \.\.\/shared\/fixtures\//.test(line)) &&
+        !line.includes("--base-url")),
   );
 }
 
