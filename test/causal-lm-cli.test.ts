@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CAUSAL_DIR, type CausalCase, causalBlock, maxAbsDiff } from "./helpers/causal-lm-cases.js";
-import { REPO_ROOT } from "./helpers/fixtures.js";
+import { runCliJson } from "./helpers/cli.js";
 
 interface CliOutput {
   query: string;
@@ -22,20 +21,6 @@ interface CliOutput {
 
 const tmp = mkdtempSync(join(tmpdir(), "rerankers-causal-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function runCli(args: string[]): Promise<CliOutput> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`CLI failed: ${stderr || err.message}`));
-        else resolve(JSON.parse(stdout));
-      },
-    );
-  });
-}
 
 /** Run `fns` at most `limit` at a time (the CLI start-up dominates; the suite runs on 2 cores). */
 async function limited<T>(fns: (() => Promise<T>)[], limit: number): Promise<T[]> {
@@ -75,7 +60,7 @@ for (const block of ["mxbaiv2", "qwen3"] as const) {
         if (c.instruction !== null && !(block === "qwen3" && c.name !== "with-instruction")) {
           args.push("--option", `instruction=${c.instruction}`);
         }
-        outputs.set(c.name, await runCli(args).catch((e: Error) => e));
+        outputs.set(c.name, await runCliJson<CliOutput>(args).catch((e: Error) => e));
       });
       await limited(jobs, 2);
     });

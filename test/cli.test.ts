@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { backendOptions } from "../src/cli/backend-options.js";
 import { readDocuments } from "../src/cli/read-docs.js";
-import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
+import { runCli } from "./helpers/cli.js";
+import { fixturePath } from "./helpers/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rerankers-cli-"));
 function file(name: string, content: string): string {
@@ -15,16 +15,7 @@ function file(name: string, content: string): string {
   return p;
 }
 
-/** Run the CLI from source, as a user would run the built one. */
-export function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], {
-    input,
-    encoding: "utf8",
-    cwd: REPO_ROOT,
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], input?: string) => runCli(args, { input });
 
 describe("readDocuments", () => {
   it("reads JSONL with strings and objects", async () => {
@@ -68,21 +59,21 @@ describe("backendOptions", () => {
 });
 
 describe("rerankers CLI", () => {
-  it("resolve --json prints what resolveModel returns", () => {
-    const r = cli(["resolve", "cross-encoder/ms-marco-MiniLM-L-12-v2", "--json"]);
+  it("resolve --json prints what resolveModel returns", async () => {
+    const r = await cli(["resolve", "cross-encoder/ms-marco-MiniLM-L-12-v2", "--json"]);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), {
       modelType: "cross-encoder",
       model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
       provider: null,
     });
-    const hosted = cli(["resolve", "cohere", "--lang", "fr", "--json"]);
+    const hosted = await cli(["resolve", "cohere", "--lang", "fr", "--json"]);
     assert.deepEqual(JSON.parse(hosted.stdout), {
       modelType: "cohere",
       model: "rerank-v3.5",
       provider: "cohere",
     });
-    const typed = cli(["resolve", "x", "--model-type", "tei", "--json"]);
+    const typed = await cli(["resolve", "x", "--model-type", "tei", "--json"]);
     assert.deepEqual(JSON.parse(typed.stdout), {
       modelType: "text-embeddings-inference",
       model: "x",
@@ -90,35 +81,46 @@ describe("rerankers CLI", () => {
     });
   });
 
-  it("exits 2 with one line for bad usage and invalid input", () => {
-    const missingQuery = cli(["rank", "--model", "x"]);
+  it("exits 2 with one line for bad usage and invalid input", async () => {
+    const missingQuery = await cli(["rank", "--model", "x"]);
     assert.equal(missingQuery.code, 2);
     assert.equal(missingQuery.stderr.trim().split("\n").length, 1);
-    const unknownType = cli(["resolve", "x", "--model-type", "nope"]);
+    const unknownType = await cli(["resolve", "x", "--model-type", "nope"]);
     assert.equal(unknownType.code, 2);
     assert.match(unknownType.stderr, /^rerankers: unknown model type "nope"; known model types: /);
     assert.equal(unknownType.stderr.trim().split("\n").length, 1);
-    const badDocs = cli(["rank", "--model", "x", "--query", "q", "--docs", file("bad.jsonl", "{oops\n")]);
+    const badDocs = await cli([
+      "rank",
+      "--model",
+      "x",
+      "--query",
+      "q",
+      "--docs",
+      file("bad.jsonl", "{oops\n"),
+    ]);
     assert.equal(badDocs.code, 2);
     assert.match(badDocs.stderr, /line 1: not valid JSON/);
-    const emptyQuery = cli(["rank", "--model", "x", "--query", " ", "--docs", "-"], '"a"\n');
+    const emptyQuery = await cli(["rank", "--model", "x", "--query", " ", "--docs", "-"], '"a"\n');
     assert.equal(emptyQuery.code, 2);
   });
 
-  it("exits 3 for a method that is not available here, and prints the stack only with --verbose", () => {
-    const r = cli(["rank", "--model", "lightonai/MonoQwen2-VL-v0.1", "--query", "q", "--docs", "-"], '"a"\n');
+  it("exits 3 for a method that is not available here, and prints the stack only with --verbose", async () => {
+    const r = await cli(
+      ["rank", "--model", "lightonai/MonoQwen2-VL-v0.1", "--query", "q", "--docs", "-"],
+      '"a"\n',
+    );
     assert.equal(r.code, 3);
     assert.equal(r.stderr.trim().split("\n").length, 1);
-    const v = cli(
+    const v = await cli(
       ["rank", "--model", "lightonai/MonoQwen2-VL-v0.1", "--query", "q", "--docs", "-", "--verbose"],
       '"a"\n',
     );
     assert.ok(v.stderr.trim().split("\n").length > 1);
   });
 
-  it("ranks with a real fixture model and warns on stderr about truncated documents", () => {
+  it("ranks with a real fixture model and warns on stderr about truncated documents", async () => {
     const docs = file("long.jsonl", `"a short document"\n${JSON.stringify(`${"word ".repeat(700)}end`)}\n`);
-    const r = cli([
+    const r = await cli([
       "rank",
       "--model",
       fixturePath("tiny-bert-cross-encoder"),

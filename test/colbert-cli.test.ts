@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { promisify } from "node:util";
-import { fixturePath, REPO_ROOT, readReference } from "./helpers/fixtures.js";
+import { runCliJson } from "./helpers/cli.js";
+import { fixturePath, readReference } from "./helpers/fixtures.js";
 
-const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), "rerankers-colbert-cli-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -17,27 +15,19 @@ type Case = any;
 async function rankJson(dir: string, c: Case, extra: string[] = []) {
   const docs = join(tmp, `${c.name}.jsonl`);
   writeFileSync(docs, `${c.docs.map((d: Case) => JSON.stringify(d)).join("\n")}\n`);
-  const { stdout } = await run(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "rank",
-      "--model",
-      dir,
-      "--model-type",
-      "colbert",
-      "--query",
-      c.query,
-      "--docs",
-      docs,
-      "--json",
-      ...extra,
-    ],
-    { cwd: REPO_ROOT, timeout: 60_000 },
-  );
-  return JSON.parse(stdout);
+  return runCliJson([
+    "rank",
+    "--model",
+    dir,
+    "--model-type",
+    "colbert",
+    "--query",
+    c.query,
+    "--docs",
+    docs,
+    "--json",
+    ...extra,
+  ]);
 }
 
 function checkScores(out: Case, c: Case, scores: number[], ranking: unknown[]) {

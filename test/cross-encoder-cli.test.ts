@@ -1,34 +1,16 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { type CliRun, runCli } from "./helpers/cli.js";
 import { type RefCase, TOL } from "./helpers/engine-parity.js";
-import { fixturePath, REPO_ROOT, readReference } from "./helpers/fixtures.js";
+import { fixturePath, readReference } from "./helpers/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rerankers-ce-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), ...args],
-      { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, { env: { NO_COLOR: "1" } });
 
 function docsFile(c: RefCase, tag: string): string {
   const path = join(dir, `${tag}-${c.name}.json`);
@@ -40,7 +22,7 @@ interface CliRank {
   results: { docId: string | number; score: number; rank: number; metadata: Record<string, unknown> }[];
 }
 
-function assertCliMatches(out: CliResult, c: RefCase, label: string): void {
+function assertCliMatches(out: CliRun, c: RefCase, label: string): void {
   assert.equal(out.code, 0, `${label}: ${out.stderr}`);
   const json = JSON.parse(out.stdout) as CliRank;
   assert.deepEqual(

@@ -5,7 +5,6 @@
  * The properties are invariants of the contract (src/core/ranker.ts, README), not numbers from the code under test.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -14,7 +13,8 @@ import { AbortedError, InvalidInputError, ModelFilesError, RerankersError } from
 import type { Ranker } from "../src/core/ranker.js";
 import type { RankedResults } from "../src/core/results.js";
 import { Reranker } from "../src/index.js";
-import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
+import { runCli } from "./helpers/cli.js";
+import { fixturePath } from "./helpers/fixtures.js";
 
 interface Subject {
   label: string;
@@ -419,18 +419,7 @@ for (const subject of SUBJECTS) {
   });
 }
 
-function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "src", "cli", "main.ts"), ...args],
-      { cwd: REPO_ROOT, timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } },
-      (error, _stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args, { env: { NO_COLOR: "1" }, timeoutMs: 30_000 });
 
 describe("CLI: broken model folders exit with code 3", () => {
   it("missing tokenizer.json (cross-encoder), config.json not JSON (t5), missing ONNX (mxbaiv2)", async () => {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import {
   recallAt,
   sortRun,
 } from "../src/eval/index.js";
+import { runCli } from "./helpers/cli.js";
 import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
 
 const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
@@ -120,17 +120,13 @@ describe("rerankers eval", () => {
     assert.equal(data.qrels.size, 8);
   });
 
-  it("runs from the CLI with a real fixture model and a run file, writing JSON and a self-contained HTML report", () => {
+  it("runs from the CLI with a real fixture model and a run file, writing JSON and a self-contained HTML report", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rerankers-eval-"));
     const runFile = join(dir, "run.txt");
     writeFileSync(runFile, "q1 Q0 d2 1 9 x\nq1 Q0 d1 2 8 x\nq1 Q0 d30 3 7 x\nq4 Q0 d3 1 5 x\n");
     const report = join(dir, "report.html");
-    const r = spawnSync(
-      process.execPath,
+    const r = await runCli(
       [
-        "--import",
-        "tsx",
-        "src/cli/main.ts",
         "eval",
         "--model",
         fixturePath("tiny-bert-cross-encoder"),
@@ -146,9 +142,9 @@ describe("rerankers eval", () => {
         "--report",
         report,
       ],
-      { cwd: REPO_ROOT, encoding: "utf8", timeout: 120_000 },
+      { timeoutMs: 120_000 },
     );
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.firstStage, "run");
     assert.deepEqual(

@@ -1,49 +1,20 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO_ROOT } from "./helpers/fixtures.js";
+import { type CliRun, runCli } from "./helpers/cli.js";
 import { type ProviderServer, relevanceTable, startProviderServer } from "./helpers/provider-server.js";
 
 const KEY = "cli-key-DO-NOT-LEAK-123456";
 const DOCS = ["Berlin is in Germany.", "Paris is the capital of France.", "Lyon is a French city."];
 const table = relevanceTable(DOCS);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI asynchronously (the stand-in server lives in this process). */
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-  for (const k of ["COHERE_API_KEY", "JINA_API_KEY", "VOYAGE_API_KEY", "PINECONE_API_KEY"]) {
-    if (!(k in env)) delete childEnv[k];
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], {
-      cwd: REPO_ROOT,
-      env: childEnv as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Run the CLI asynchronously (the stand-in server lives in this process); no provider key unless given. */
+function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  const keys = ["COHERE_API_KEY", "JINA_API_KEY", "VOYAGE_API_KEY", "PINECONE_API_KEY"];
+  const unset = Object.fromEntries(keys.map((k) => [k, undefined]));
+  return runCli(args, { env: { ...unset, ...env }, timeoutMs: 30_000 });
 }
 
 // Each case spawns the CLI (about 2 s of start-up on a small machine), so they run concurrently.

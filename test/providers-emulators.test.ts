@@ -15,14 +15,13 @@
  * once, in the emulator's order, with the emulator's scores.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO_ROOT } from "./helpers/fixtures.js";
+import { type CliRun, runCli } from "./helpers/cli.js";
 
 type Json = Record<string, unknown>;
 
@@ -469,37 +468,10 @@ async function serve(emulator: Emulator): Promise<Running> {
   };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = { ...process.env };
-  for (const k of ENV_KEYS) delete childEnv[k];
-  Object.assign(childEnv, env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args], {
-      cwd: REPO_ROOT,
-      env: childEnv as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Run the CLI with none of the provider keys set except those in `env`. */
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const unset = Object.fromEntries(ENV_KEYS.map((k) => [k, undefined]));
+  return runCli(args, { env: { ...unset, ...env }, timeoutMs: 30_000 });
 }
 
 interface Case {

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { InvalidInputError, ProviderError, Reranker, UnsupportedOperationError } from "../src/index.js";
 import type { ChatMessage } from "../src/llm/index.js";
+import { runCliJson } from "./helpers/cli.js";
 import { type Misbehaviour, type Oracle, type OracleOptions, startOracle } from "./helpers/llm-oracle.js";
 
 const KEY = "sk-test-SECRET-0123456789";
@@ -329,12 +328,8 @@ describe("rankgpt through the CLI", () => {
     const docsFile = join(dir, "docs.jsonl");
     const docs = TEXTS.slice(0, 12);
     await writeFile(docsFile, docs.map((t) => JSON.stringify({ text: t })).join("\n"));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
+    const out = await runCliJson<{ results: { docId: number; rank: number }[] }>(
       [
-        "--import",
-        "tsx",
-        "src/cli/main.ts",
         "rank",
         "--model",
         "gpt-4.1-mini",
@@ -354,9 +349,8 @@ describe("rankgpt through the CLI", () => {
         docsFile,
         "--json",
       ],
-      { cwd: new URL("..", import.meta.url).pathname, timeout: 30_000 },
+      { timeoutMs: 30_000 },
     );
-    const out = JSON.parse(stdout) as { results: { docId: number; rank: number }[] };
     assert.equal(out.results.length, 12);
     // 12 documents, window 5, step 2: [7,12) [5,10) [3,8) [1,6) [0,4).
     assert.equal(o.requests.length, 5);

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { promisify } from "node:util";
 import { Reranker } from "../src/index.js";
 import type { ChatMessage } from "../src/llm/index.js";
+import { runCliJson } from "./helpers/cli.js";
 import { type Oracle, type OracleOptions, startOracle } from "./helpers/llm-oracle.js";
 
 const KEY = "sk-filter-SECRET-42";
@@ -173,12 +172,8 @@ describe("llm-relevance-filter", () => {
     try {
       const docsFile = join(dir, "docs.json");
       await writeFile(docsFile, JSON.stringify(TEXTS.slice(0, 6)));
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
+      const out = await runCliJson<{ modelType: string; results: { text: string; score: number }[] }>(
         [
-          "--import",
-          "tsx",
-          "src/cli/main.ts",
           "rank",
           "--model",
           "llm-relevance-filter",
@@ -194,9 +189,8 @@ describe("llm-relevance-filter", () => {
           docsFile,
           "--json",
         ],
-        { cwd: new URL("..", import.meta.url).pathname, timeout: 30_000 },
+        { timeoutMs: 30_000 },
       );
-      const out = JSON.parse(stdout) as { modelType: string; results: { text: string; score: number }[] };
       assert.equal(out.modelType, "llm-relevance-filter");
       assert.equal(o.requests.length, 2);
       for (const r of out.results) assert.ok(Math.abs(r.score - PROB[r.text]) < 1e-9);

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
-import { fixturePath, REPO_ROOT, readReference } from "./helpers/fixtures.js";
+import { runCli } from "./helpers/cli.js";
+import { fixturePath, readReference } from "./helpers/fixtures.js";
 
-const run = promisify(execFile);
 const DIR = fixturePath("tiny-monot5");
 const ref = readReference("tiny-monot5");
 
@@ -21,31 +19,8 @@ interface CliRun {
 }
 
 async function rankCli(docsFile: string, query: string, args: string[]): Promise<CliRun> {
-  const argv = [
-    "--import",
-    "tsx",
-    "src/cli/main.ts",
-    "rank",
-    "--model",
-    DIR,
-    "--query",
-    query,
-    "--docs",
-    docsFile,
-    "--json",
-    ...args,
-  ];
-  try {
-    const { stdout, stderr } = await run(process.execPath, argv, { cwd: REPO_ROOT, timeout: 60_000 });
-    return { code: 0, out: JSON.parse(stdout), stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof err.code === "number" ? err.code : 1,
-      out: undefined,
-      stderr: err.stderr ?? String(e),
-    };
-  }
+  const r = await runCli(["rank", "--model", DIR, "--query", query, "--docs", docsFile, "--json", ...args]);
+  return { code: r.code, out: r.code === 0 ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
 }
 
 /** Scores by docId from the CLI JSON, and the docIds in rank order. */
