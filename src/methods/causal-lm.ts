@@ -4,6 +4,7 @@
  * in token-budget batches at the last real token.
  */
 import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import type { PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions } from "../core/registry.js";
 import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
 import { type HubOptions, resolveModelDir } from "../engine/hub.js";
@@ -229,4 +230,60 @@ export async function scoreRows(
       return indices.map((_, j) => score(logits, j * k));
     },
   );
+}
+
+/** The verdict tokens: the `tokenTrue` / `tokenFalse` options (or snake_case), else the given defaults. */
+export function verdictTokenIds(
+  tokenizer: Tokenizer,
+  options: FactoryOptions,
+  defaults: { true: string; false: string },
+  roles: { true: string; false: string },
+): { trueId: number; falseId: number } {
+  return {
+    trueId: singleTokenId(
+      tokenizer,
+      stringOption(options, "tokenTrue", "token_true") ?? defaults.true,
+      roles.true,
+    ),
+    falseId: singleTokenId(
+      tokenizer,
+      stringOption(options, "tokenFalse", "token_false") ?? defaults.false,
+      roles.false,
+    ),
+  };
+}
+
+/** One prompt: its ids, and whether anything was cut to fit. */
+export interface VerdictPrompt {
+  ids: number[];
+  truncated: boolean;
+}
+
+/**
+ * The pointwise method of a reranker that reads a verdict off the last token: `prompts` builds one prompt a
+ * document, `scoreRows` reads the `tokenIds` logits and `score` makes them one score. Reads the `batchSize` (16)
+ * and `tokenBudget` options; closing the method closes `lm`.
+ */
+export function verdictMethod(
+  lm: CausalLm,
+  options: FactoryOptions,
+  prompts: (query: string, docs: readonly string[]) => VerdictPrompt[],
+  tokenIds: readonly number[],
+  score: (logits: Float64Array, offset: number) => number,
+): PointwiseMethod {
+  const batchSize = intOption(options, "batchSize", "batch_size") ?? 16;
+  const tokenBudget = intOption(options, "tokenBudget", "token_budget");
+  return {
+    kind: "pointwise",
+    async scoreDocuments(query, docs, ctx) {
+      const built = prompts(
+        query,
+        docs.map((d) => d.text),
+      );
+      const rows = built.map((p) => p.ids);
+      const scores = await scoreRows(lm, rows, tokenIds, score, ctx, { batchSize, tokenBudget });
+      return { scores, flags: built.map((p) => (p.truncated ? { truncated: true } : undefined)) };
+    },
+    close: () => lm.close(),
+  };
 }

@@ -2,7 +2,7 @@
  * mxbai-rerank v2 (Python `MxBaiV2Ranker`): a Qwen2 causal LM asked for a binary judgment in a chat prompt;
  * score = logit("1") − logit("0") at the last token, no sigmoid.
  */
-import { createRanker, type PointwiseMethod } from "../core/ranker.js";
+import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import type { Tokenizer } from "../engine/tokenizer.js";
 import {
@@ -10,9 +10,9 @@ import {
   fillTemplate,
   intOption,
   modelPositions,
-  scoreRows,
-  singleTokenId,
   stringOption,
+  verdictMethod,
+  verdictTokenIds,
 } from "./causal-lm.js";
 
 export const MXBAI_PROMPT = {
@@ -154,35 +154,19 @@ export const create: RankerFactory = async (options) => {
     modelPositions(lm.folder),
     intOption(options, "maxLength", "max_length"),
   );
-  const pos = singleTokenId(
+  const { trueId: pos, falseId: neg } = verdictTokenIds(
     lm.tokenizer,
-    stringOption(options, "tokenTrue", "token_true") ?? MXBAI_PROMPT.posToken,
-    "relevant",
+    options,
+    { true: MXBAI_PROMPT.posToken, false: MXBAI_PROMPT.negToken },
+    { true: "relevant", false: "not relevant" },
   );
-  const neg = singleTokenId(
-    lm.tokenizer,
-    stringOption(options, "tokenFalse", "token_false") ?? MXBAI_PROMPT.negToken,
-    "not relevant",
-  );
-  const batchSize = intOption(options, "batchSize", "batch_size") ?? 16;
-  const tokenBudget = intOption(options, "tokenBudget", "token_budget");
-
-  const method: PointwiseMethod = {
-    kind: "pointwise",
-    async scoreDocuments(query, docs, ctx) {
-      const q = prompter.query(query, instruction);
-      const prompts = docs.map((d) => prompter.prompt(q.ids, d.text));
-      const rows = prompts.map((p) => p.ids);
-      const scores = await scoreRows(lm, rows, [pos, neg], (l, o) => l[o] - l[o + 1], ctx, {
-        batchSize,
-        tokenBudget,
-      });
-      return {
-        scores,
-        flags: prompts.map((p) => (p.truncated || q.truncated ? { truncated: true } : undefined)),
-      };
-    },
-    close: () => lm.close(),
+  const prompts = (query: string, docs: readonly string[]) => {
+    const q = prompter.query(query, instruction);
+    return docs.map((d) => {
+      const p = prompter.prompt(q.ids, d);
+      return { ids: p.ids, truncated: p.truncated || q.truncated };
+    });
   };
+  const method = verdictMethod(lm, options, prompts, [pos, neg], (l, o) => l[o] - l[o + 1]);
   return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
 };

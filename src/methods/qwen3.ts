@@ -2,7 +2,7 @@
  * Qwen3-Reranker, as its model card runs it: a yes/no chat prompt to a causal LM; score = P(yes) = softmax over
  * the [no, yes] logits at the last position.
  */
-import { createRanker, type PointwiseMethod } from "../core/ranker.js";
+import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import type { Tokenizer } from "../engine/tokenizer.js";
 import {
@@ -10,9 +10,9 @@ import {
   fillTemplate,
   intOption,
   modelPositions,
-  scoreRows,
-  singleTokenId,
   stringOption,
+  verdictMethod,
+  verdictTokenIds,
 } from "./causal-lm.js";
 
 export const QWEN3_PROMPT = {
@@ -76,31 +76,14 @@ export const create: RankerFactory = async (options) => {
     modelPositions(lm.folder),
   );
   const prompter = new Qwen3Prompter(lm.tokenizer, maxLength);
-  const yes = singleTokenId(
+  const { trueId: yes, falseId: no } = verdictTokenIds(
     lm.tokenizer,
-    stringOption(options, "tokenTrue", "token_true") ?? QWEN3_PROMPT.tokenTrue,
-    "true",
+    options,
+    { true: QWEN3_PROMPT.tokenTrue, false: QWEN3_PROMPT.tokenFalse },
+    { true: "true", false: "false" },
   );
-  const no = singleTokenId(
-    lm.tokenizer,
-    stringOption(options, "tokenFalse", "token_false") ?? QWEN3_PROMPT.tokenFalse,
-    "false",
-  );
-  const batchSize = intOption(options, "batchSize", "batch_size") ?? 16;
-  const tokenBudget = intOption(options, "tokenBudget", "token_budget");
-
-  const method: PointwiseMethod = {
-    kind: "pointwise",
-    async scoreDocuments(query, docs, ctx) {
-      const prompts = docs.map((d) => prompter.prompt(query, d.text, instruction));
-      const rows = prompts.map((p) => p.ids);
-      const scores = await scoreRows(lm, rows, [no, yes], (l, o) => yesProbability(l[o], l[o + 1]), ctx, {
-        batchSize,
-        tokenBudget,
-      });
-      return { scores, flags: prompts.map((p) => (p.truncated ? { truncated: true } : undefined)) };
-    },
-    close: () => lm.close(),
-  };
+  const prompts = (query: string, docs: readonly string[]) =>
+    docs.map((d) => prompter.prompt(query, d, instruction));
+  const method = verdictMethod(lm, options, prompts, [no, yes], (l, o) => yesProbability(l[o], l[o + 1]));
   return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
 };
