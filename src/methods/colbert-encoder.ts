@@ -1,6 +1,6 @@
 import { ModelFilesError, ModelOutputError } from "../core/errors.js";
 import { normaliseRows, type TokenMatrix } from "../engine/maxsim.js";
-import type { OnnxSession, TensorInput } from "../engine/onnx.js";
+import { type OnnxSession, openSession, type SessionOptions, type TensorInput } from "../engine/onnx.js";
 
 /** One linear layer applied to every token vector: `act(W h + b)` (+ `R h` when a residual is present). */
 export interface DenseLayer {
@@ -51,6 +51,14 @@ export function applyDense(layer: DenseLayer, h: Float32Array, rows: number): Fl
   return out;
 }
 
+export interface TokenEncoderOptions {
+  padId: number;
+  dense?: readonly DenseLayer[];
+  mode?: ProjectionMode;
+  /** The graph's path, for error messages. */
+  source: string;
+}
+
 /**
  * A token-level encoder: an ONNX graph returning per-token hidden states, then optional dense layers read from
  * safetensors, then per-token L2 normalisation. Whether the dense layers still have to be applied is decided from
@@ -67,10 +75,22 @@ export class TokenEncoder {
   /** Encoder calls so far (tests use it to show cached documents skip the encoder). */
   runs = 0;
 
-  constructor(
-    session: OnnxSession,
-    options: { padId: number; dense?: readonly DenseLayer[]; mode?: ProjectionMode; source: string },
-  ) {
+  /** Open the graph at `path` and wrap it; the session is closed again when the graph is not a token encoder. */
+  static async open(
+    path: string,
+    session: SessionOptions,
+    options: Omit<TokenEncoderOptions, "source">,
+  ): Promise<TokenEncoder> {
+    const opened = await openSession(path, session);
+    try {
+      return new TokenEncoder(opened, { ...options, source: path });
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
+  }
+
+  constructor(session: OnnxSession, options: TokenEncoderOptions) {
     this.session = session;
     this.padId = options.padId;
     this.dense = options.dense ?? [];

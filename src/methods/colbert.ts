@@ -13,7 +13,6 @@ import {
   onnxFileCandidates,
   resolveModelSource,
 } from "../engine/model-source.js";
-import { openSession } from "../engine/onnx.js";
 import { findTensorFile, readTensor } from "../engine/safetensors.js";
 import { Tokenizer } from "../engine/tokenizer.js";
 import { type DenseLayer, type ProjectionMode, TokenEncoder } from "./colbert-encoder.js";
@@ -124,22 +123,15 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
     throw new ModelFilesError(`projection "apply" needs linear.weight in ${dir}/model.safetensors`);
 
   const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
-  const session = await openSession(onnxPath, {
-    threads: intOption(options, "threads"),
-    worker: boolOption(options, "worker"),
-  });
-  let encoder: TokenEncoder;
-  try {
-    encoder = new TokenEncoder(session, {
+  const encoder = await TokenEncoder.open(
+    onnxPath,
+    { threads: intOption(options, "threads"), worker: boolOption(options, "worker") },
+    {
       padId: tokenizer.padTokenId ?? Number(folder.config.pad_token_id ?? 0),
       dense: projection ? [projection] : [],
       mode: projectionMode,
-      source: onnxPath,
-    });
-  } catch (e) {
-    await session.close();
-    throw e;
-  }
+    },
+  );
   const cache = createEmbeddingCache(cacheBytes);
   const defaultBatch = intOption(options, "batchSize") ?? 32;
   const tokenBudget = intOption(options, "tokenBudget");

@@ -13,7 +13,6 @@ import {
   onnxFileCandidates,
   resolveModelSource,
 } from "../engine/model-source.js";
-import { openSession } from "../engine/onnx.js";
 import { Tokenizer } from "../engine/tokenizer.js";
 import { cacheBytesOption, parseProjectionMode } from "./colbert.js";
 import { TokenEncoder } from "./colbert-encoder.js";
@@ -123,22 +122,15 @@ export async function loadPyLate(options: FactoryOptions): Promise<LoadedPyLate>
   };
 
   const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
-  const session = await openSession(onnxPath, {
-    threads: intOption(options, "threads"),
-    worker: boolOption(options, "worker"),
-  });
-  let encoder: TokenEncoder;
-  try {
-    encoder = new TokenEncoder(session, {
+  const encoder = await TokenEncoder.open(
+    onnxPath,
+    { threads: intOption(options, "threads"), worker: boolOption(options, "worker") },
+    {
       padId: tokenizer.padTokenId ?? Number(folder.config.pad_token_id ?? expansionId),
       dense,
       mode: projectionMode,
-      source: onnxPath,
-    });
-  } catch (e) {
-    await session.close();
-    throw e;
-  }
+    },
+  );
   const cache = createEmbeddingCache(cacheBytes);
   const defaultBatch = intOption(options, "batchSize") ?? 32;
   const tokenBudget = intOption(options, "tokenBudget");
