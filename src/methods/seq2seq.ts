@@ -1,5 +1,7 @@
-import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
+import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import type { MethodContext } from "../core/ranker.js";
 import type { FactoryOptions } from "../core/registry.js";
+import { scoreInBatches } from "../engine/batching.js";
 import { resolveModelDir } from "../engine/hub.js";
 import {
   type Dtype,
@@ -339,6 +341,39 @@ export class Seq2SeqModel {
       throw new ModelOutputError(`decoder output ${name} has shape [${logits?.dims.join(", ")}]`);
     }
     return logits;
+  }
+
+  /**
+   * Score encoder rows in token-budget batches (`lengths` counts each row's tokens for the budget): every batch is
+   * encoded, decoded from the same `decoderIds` for each row, and `read` turns the decoder logits into one score a
+   * row. Scores in input order.
+   */
+  scoreRows(
+    rows: readonly number[][],
+    lengths: readonly number[],
+    decoderIds: readonly number[],
+    read: (logits: TensorOutput) => ArrayLike<number>,
+    ctx: Pick<MethodContext, "batchSize" | "signal" | "progress">,
+    options: { batchSize: number; tokenBudget: number | undefined },
+  ): Promise<Float64Array> {
+    return scoreInBatches(
+      lengths,
+      {
+        tokenBudget: options.tokenBudget,
+        maxBatchSize: ctx.batchSize ?? options.batchSize,
+        signal: ctx.signal,
+        progress: ctx.progress,
+      },
+      async (indices) => {
+        throwIfAborted(ctx.signal);
+        const state = await this.encode(indices.map((i) => rows[i]));
+        const logits = await this.decode(
+          state,
+          indices.map(() => [...decoderIds]),
+        );
+        return read(logits);
+      },
+    );
   }
 
   async close(): Promise<void> {

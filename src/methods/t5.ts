@@ -1,8 +1,8 @@
 import type { Document } from "../core/documents.js";
-import { InvalidInputError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import { InvalidInputError, ModelOutputError } from "../core/errors.js";
 import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
-import { scoreInBatches } from "../engine/batching.js";
+import type { TensorOutput } from "../engine/onnx.js";
 import type { Encoding, Tokenizer } from "../engine/tokenizer.js";
 import { optionBool, optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
 import { predictionTokens, resolveTokenId, type TokenSpec } from "./t5-tokens.js";
@@ -110,36 +110,23 @@ export const create: RankerFactory = async (options) => {
           settings.maxLength,
         );
         const rows = encodings.map((e) => e.ids);
-        const scores = await scoreInBatches(
-          rows.map((r) => r.length),
-          {
-            tokenBudget: settings.tokenBudget,
-            maxBatchSize: ctx.batchSize ?? settings.batchSize,
-            signal: ctx.signal,
-            progress: ctx.progress,
-          },
-          async (indices) => {
-            throwIfAborted(ctx.signal);
-            const state = await model.encode(indices.map((i) => rows[i]));
-            const logits = await model.decode(
-              state,
-              indices.map(() => [start]),
+        const read = (logits: TensorOutput) => {
+          const vocab = logits.dims[2];
+          if (falseId >= vocab || trueId >= vocab) {
+            throw new ModelOutputError(
+              `decoder logits have ${vocab} entries; token ids ${falseId}/${trueId} are out of range`,
             );
-            const vocab = logits.dims[2];
-            if (falseId >= vocab || trueId >= vocab) {
-              throw new ModelOutputError(
-                `decoder logits have ${vocab} entries; token ids ${falseId}/${trueId} are out of range`,
-              );
-            }
-            const out = new Float64Array(indices.length);
-            for (let b = 0; b < indices.length; b++) {
-              const lf = logits.data[b * vocab + falseId];
-              const lt = logits.data[b * vocab + trueId];
-              out[b] = settings.returnLogits ? lt : trueProbability(lf, lt);
-            }
-            return out;
-          },
-        );
+          }
+          const out = new Float64Array(logits.dims[0]);
+          for (let b = 0; b < out.length; b++) {
+            const lf = logits.data[b * vocab + falseId];
+            const lt = logits.data[b * vocab + trueId];
+            out[b] = settings.returnLogits ? lt : trueProbability(lf, lt);
+          }
+          return out;
+        };
+        const lengths = rows.map((r) => r.length);
+        const scores = await model.scoreRows(rows, lengths, [start], read, ctx, settings);
         return { scores, flags: encodings.map((e) => (e.truncated ? { truncated: true } : undefined)) };
       },
       close: () => model.close(),

@@ -1,8 +1,7 @@
 import type { Document } from "../core/documents.js";
-import { InvalidInputError, throwIfAborted } from "../core/errors.js";
+import { InvalidInputError } from "../core/errors.js";
 import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
-import { scoreInBatches } from "../engine/batching.js";
 import type { TensorOutput } from "../engine/onnx.js";
 import type { Tokenizer } from "../engine/tokenizer.js";
 import { optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
@@ -131,25 +130,9 @@ export const create: RankerFactory = async (options) => {
         docs.map((d) => d.text),
         start,
       );
-      const scores = await scoreInBatches(
-        rows.map((r) => r.length + labels.length),
-        {
-          tokenBudget: settings.tokenBudget,
-          maxBatchSize: ctx.batchSize ?? settings.batchSize,
-          signal: ctx.signal,
-          progress: ctx.progress,
-        },
-        async (indices) => {
-          throwIfAborted(ctx.signal);
-          const state = await model.encode(indices.map((i) => rows[i]));
-          const logits = await model.decode(
-            state,
-            indices.map(() => decoderInputIds),
-          );
-          const out = sumLabelLogProbs(logits, labels);
-          return out;
-        },
-      );
+      const lengths = rows.map((r) => r.length + labels.length);
+      const read = (logits: TensorOutput) => sumLabelLogProbs(logits, labels);
+      const scores = await model.scoreRows(rows, lengths, decoderInputIds, read, ctx, settings);
       return { scores, flags: truncated.map((t) => (t ? { truncated: true } : undefined)) };
     },
     close: () => model.close(),
