@@ -1,4 +1,3 @@
-import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { parseDtype } from "../engine/model-files.js";
@@ -11,6 +10,7 @@ import {
   resolveModelSource,
 } from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
+import { pairClassifierMethod } from "./pair-method.js";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -40,29 +40,9 @@ export const create: RankerFactory = async (options) => {
     maxLength: intOption(options, "maxLength"),
   });
   const squash = boolOption(options, "sigmoid") ?? boolOption(options, "normalize") ?? false;
-  const defaultBatch = intOption(options, "batchSize");
-  const tokenBudget = intOption(options, "tokenBudget");
-
-  const method: PointwiseMethod = {
-    kind: "pointwise",
-    async scoreDocuments(query, docs, ctx) {
-      const { scores, truncated } = await classifier.scorePairs(
-        query,
-        docs.map((d) => d.text),
-        {
-          tokenBudget,
-          maxBatchSize: ctx.batchSize ?? defaultBatch,
-          signal: ctx.signal,
-          progress: ctx.progress,
-        },
-        (logits, o, labels) => {
-          const raw = labels === 2 ? logits[o + 1] - logits[o] : logits[o];
-          return squash ? sigmoid(raw) : raw;
-        },
-      );
-      return { scores, flags: truncated.map((t) => (t ? { truncated: true } : undefined)) };
-    },
-    close: () => classifier.close(),
-  };
+  const method = pairClassifierMethod(classifier, options, (logits, o, labels) => {
+    const raw = labels === 2 ? logits[o + 1] - logits[o] : logits[o];
+    return squash ? sigmoid(raw) : raw;
+  });
   return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
 };

@@ -3,7 +3,6 @@ import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { InvalidInputError, ModelFilesError, NotImplementedError } from "../core/errors.js";
-import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { downloadFile, hubCacheDir } from "../engine/hub.js";
@@ -11,6 +10,7 @@ import { modelMaxLength, parseDtype, readModelFolder } from "../engine/model-fil
 import { boolOption, hubOptions, intOption } from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
 import { readZip, writeFolderAtomic } from "../engine/zip.js";
+import { pairClassifierMethod } from "./pair-method.js";
 
 /** FlashRank's model names and the ONNX file inside each archive (flashrank Config.py). */
 export const FLASHRANK_FILES: Readonly<Record<string, string>> = {
@@ -151,26 +151,8 @@ export const create: RankerFactory = async (options) => {
     }
     throw e;
   }
-  const defaultBatch = intOption(options, "batchSize");
-  const tokenBudget = intOption(options, "tokenBudget");
-
-  const method: PointwiseMethod = {
-    kind: "pointwise",
-    async scoreDocuments(query, docs, ctx) {
-      const { scores, truncated } = await classifier.scorePairs(
-        query,
-        docs.map((d) => d.text),
-        {
-          tokenBudget,
-          maxBatchSize: ctx.batchSize ?? defaultBatch,
-          signal: ctx.signal,
-          progress: ctx.progress,
-        },
-        (logits, o, labels) => (labels === 1 ? sigmoid32(logits[o]) : sigmoid32(logits[o + 1] - logits[o])),
-      );
-      return { scores, flags: truncated.map((t) => (t ? { truncated: true } : undefined)) };
-    },
-    close: () => classifier.close(),
-  };
+  const method = pairClassifierMethod(classifier, options, (logits, o, labels) =>
+    labels === 1 ? sigmoid32(logits[o]) : sigmoid32(logits[o + 1] - logits[o]),
+  );
   return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
 };
