@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../core/errors.js";
+import { positiveIntFlag } from "./flags.js";
 
 /** Flags shared by every command that builds a ranker; each maps to a backend option of the same camelCase name. */
 export const BACKEND_FLAGS = [
@@ -31,13 +32,6 @@ function parseValue(raw: string): unknown {
   }
 }
 
-function positiveInt(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidInputError(`--${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
-
 /** Turn parsed flags into the options object given to `Reranker()`. `--option k=v` values are parsed as JSON when they can be. */
 export function backendOptions(flags: BackendFlagValues): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -47,8 +41,8 @@ export function backendOptions(flags: BackendFlagValues): Record<string, unknown
   if (flags.revision !== undefined) out.revision = flags.revision;
   if (flags.cacheDir !== undefined) out.cacheDir = flags.cacheDir;
   if (flags.offline) out.offline = true;
-  if (flags.threads !== undefined) out.threads = positiveInt("threads", flags.threads);
-  if (flags.maxLength !== undefined) out.maxLength = positiveInt("max-length", flags.maxLength);
+  if (flags.threads !== undefined) out.threads = positiveIntFlag("threads", flags.threads);
+  if (flags.maxLength !== undefined) out.maxLength = positiveIntFlag("max-length", flags.maxLength);
   for (const kv of flags.option ?? []) {
     const eq = kv.indexOf("=");
     if (eq <= 0) throw new InvalidInputError(`--option expects key=value, got "${kv}"`);

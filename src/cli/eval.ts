@@ -7,6 +7,7 @@ import { loadBeir, parseRun, readText } from "../eval/dataset.js";
 import { reportHtml } from "../eval/report-html.js";
 import { formatReportTable, runEvaluation } from "../eval/run-eval.js";
 import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { collect, positiveIntFlag } from "./flags.js";
 import { stderrProgress } from "./progress.js";
 
 interface EvalFlags extends BackendFlagValues {
@@ -21,8 +22,6 @@ interface EvalFlags extends BackendFlagValues {
   report?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** One --model-type for all models, or one per model in order. */
 function typesFor(models: string[], types: string[] | undefined): (string | undefined)[] {
   if (!types || types.length === 0) return models.map(() => undefined);
@@ -34,9 +33,7 @@ function typesFor(models: string[], types: string[] | undefined): (string | unde
 }
 
 async function runEvalCommand(flags: EvalFlags): Promise<void> {
-  const depth = Number(flags.depth);
-  if (!Number.isInteger(depth) || depth < 1)
-    throw new InvalidInputError(`--depth must be a positive integer, got "${flags.depth}"`);
+  const depth = positiveIntFlag("depth", flags.depth);
   const types = typesFor(flags.model, flags.modelType);
   const data = await loadBeir(flags.dataset, flags.split);
   const run = flags.run ? parseRun(await readText(flags.run), flags.run) : undefined;

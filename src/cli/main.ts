@@ -3,11 +3,12 @@ import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { normaliseDocuments, normaliseQuery } from "../core/documents.js";
-import { InvalidInputError, RerankersError } from "../core/errors.js";
+import { RerankersError } from "../core/errors.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
 import { registerEvalCommand } from "./eval.js";
+import { collect, intFlag } from "./flags.js";
 import { formatTable, resultWarnings, toRankOutput } from "./format.js";
 import { stderrProgress } from "./progress.js";
 import { readDocuments } from "./read-docs.js";
@@ -24,18 +25,6 @@ interface RankFlags extends BackendFlagValues {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function optionalInt(name: string, raw: string | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidInputError(`--${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 /** Add the flags every ranker-building command shares. */
 export function addBackendFlags(cmd: Command): Command {
   for (const [flag, help] of BACKEND_FLAGS) cmd.option(flag, help);
@@ -49,8 +38,8 @@ async function runRank(flags: RankFlags): Promise<void> {
   const query = normaliseQuery(flags.query);
   const docs = await readDocuments(flags.docs);
   normaliseDocuments(docs);
-  const topK = optionalInt("top-k", flags.topK, 0);
-  const batchSize = optionalInt("batch-size", flags.batchSize, 1);
+  const topK = intFlag("top-k", flags.topK, 0);
+  const batchSize = intFlag("batch-size", flags.batchSize, 1);
   const ranker = await Reranker(flags.model, {
     modelType: flags.modelType,
     lang: flags.lang,

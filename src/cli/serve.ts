@@ -3,6 +3,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
 import { startServer } from "../server/serve.js";
 import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { collect, intFlag } from "./flags.js";
 
 interface ServeFlags extends BackendFlagValues {
   model: string[];
@@ -20,16 +21,6 @@ interface ServeFlags extends BackendFlagValues {
   shutdownTimeout?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function int(name: string, raw: string | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min)
-    throw new InvalidInputError(`--${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 async function runServe(flags: ServeFlags): Promise<void> {
   const types = flags.modelType ?? [];
   if (types.length > 1 && types.length !== flags.model.length) {
@@ -41,7 +32,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const { apiKey: serverKey, ...shared } = backendOptions(flags);
   const limits: Partial<ServerLimits> = {};
   const set = (key: keyof ServerLimits, flag: string, raw: string | undefined, min: number) => {
-    const v = int(flag, raw, min);
+    const v = intFlag(flag, raw, min);
     if (v !== undefined) limits[key] = v;
   };
   set("maxDocuments", "max-documents", flags.maxDocuments, 1);
@@ -57,11 +48,11 @@ async function runServe(flags: ServeFlags): Promise<void> {
       options: { modelType: types.length > 1 ? types[i] : types[0], lang: flags.lang, ...shared },
     })),
     host: flags.host,
-    port: int("port", flags.port, 0),
+    port: intFlag("port", flags.port, 0),
     apiKey: (serverKey as string | undefined) ?? process.env.RERANKERS_API_KEY,
     limits,
     worker: flags.worker,
-    shutdownGraceMs: int("shutdown-timeout", flags.shutdownTimeout, 0),
+    shutdownGraceMs: intFlag("shutdown-timeout", flags.shutdownTimeout, 0),
   });
   process.stderr.write(`rerankers: serving ${flags.model.join(", ")} on ${server.url}\n`);
 
