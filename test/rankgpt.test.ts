@@ -6,7 +6,14 @@ import { after, before, describe, test } from "node:test";
 import { InvalidInputError, ProviderError, Reranker, UnsupportedOperationError } from "../src/index.js";
 import type { ChatMessage } from "../src/llm/index.js";
 import { runCliJson } from "./helpers/cli.js";
-import { type Misbehaviour, type Oracle, type OracleOptions, startOracle } from "./helpers/llm-oracle.js";
+import {
+  byRelevanceOf,
+  docIds,
+  oracleStarter,
+  WINDOWS_45_20_10,
+  windowedOrder,
+} from "./helpers/llm-cases.js";
+import type { Misbehaviour } from "./helpers/llm-oracle.js";
 
 const KEY = "sk-test-SECRET-0123456789";
 const N = 45;
@@ -16,34 +23,10 @@ const TEXTS = Array.from(
 );
 /** A hidden relevance table: a fixed scramble of 0..44. */
 const RELEVANCE: Record<string, number> = Object.fromEntries(TEXTS.map((t, i) => [t, ((i * 17) % N) / N]));
-const byRelevance = (ids: number[]) =>
-  [...ids].sort((a, b) => RELEVANCE[TEXTS[b]] - RELEVANCE[TEXTS[a]] || 0);
-
+const byRelevance = byRelevanceOf(TEXTS, RELEVANCE);
 /** The order the spec's four windows produce when the model sorts each window perfectly (stable). */
-function expectedOrder(): number[] {
-  const order = Array.from({ length: N }, (_, i) => i);
-  for (const [s, e] of [
-    [25, 45],
-    [15, 35],
-    [5, 25],
-    [0, 15],
-  ]) {
-    order.splice(s, e - s, ...byRelevance(order.slice(s, e)));
-  }
-  return order;
-}
-
-const oracles: Oracle[] = [];
-async function oracle(options: Partial<OracleOptions> = {}): Promise<Oracle> {
-  const o = await startOracle({ relevance: RELEVANCE, ...options });
-  oracles.push(o);
-  return o;
-}
-after(async () => {
-  await Promise.all(oracles.map((o) => o.close()));
-});
-
-const docIds = (results: Iterable<{ docId: string | number }>) => [...results].map((r) => r.docId);
+const expectedOrder = () => windowedOrder(N, WINDOWS_45_20_10, byRelevance);
+const oracle = oracleStarter(RELEVANCE);
 
 describe("rankgpt through Reranker()", () => {
   test("45 documents, window 20 / step 10: 4 calls, the spec's windows, the expected final order", async () => {

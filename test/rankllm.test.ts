@@ -1,36 +1,21 @@
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Reranker, resolveModel } from "../src/index.js";
-import { type Misbehaviour, type Oracle, type OracleOptions, startOracle } from "./helpers/llm-oracle.js";
+import {
+  byRelevanceOf,
+  docIds,
+  oracleStarter,
+  WINDOWS_45_20_10,
+  windowedOrder,
+} from "./helpers/llm-cases.js";
+import type { Misbehaviour } from "./helpers/llm-oracle.js";
 
 const N = 45;
 const TEXTS = Array.from({ length: N }, (_, i) => `candidate ${i} text ${"xyz".repeat(1 + (i % 3))}`);
 const RELEVANCE: Record<string, number> = Object.fromEntries(TEXTS.map((t, i) => [t, ((i * 19) % N) / N]));
-const byRelevance = (ids: number[]) => [...ids].sort((a, b) => RELEVANCE[TEXTS[b]] - RELEVANCE[TEXTS[a]]);
-
-function expectedOrder(): number[] {
-  const order = Array.from({ length: N }, (_, i) => i);
-  for (const [s, e] of [
-    [25, 45],
-    [15, 35],
-    [5, 25],
-    [0, 15],
-  ]) {
-    order.splice(s, e - s, ...byRelevance(order.slice(s, e)));
-  }
-  return order;
-}
-
-const oracles: Oracle[] = [];
-async function oracle(options: Partial<OracleOptions> = {}): Promise<Oracle> {
-  const o = await startOracle({ relevance: RELEVANCE, ...options });
-  oracles.push(o);
-  return o;
-}
-after(async () => {
-  await Promise.all(oracles.map((o) => o.close()));
-});
-const docIds = (results: Iterable<{ docId: string | number }>) => [...results].map((r) => r.docId);
+const byRelevance = byRelevanceOf(TEXTS, RELEVANCE);
+const expectedOrder = () => windowedOrder(N, WINDOWS_45_20_10, byRelevance);
+const oracle = oracleStarter(RELEVANCE);
 
 describe("rankllm (RankZephyr prompt over an OpenAI-compatible server)", () => {
   test("family default, one user message, 4 windows for 45 documents, the expected order, 1-based ranks", async () => {

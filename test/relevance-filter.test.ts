@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Reranker } from "../src/index.js";
 import type { ChatMessage } from "../src/llm/index.js";
 import { runCliJson } from "./helpers/cli.js";
-import { type Oracle, type OracleOptions, startOracle } from "./helpers/llm-oracle.js";
+import { oracleStarter } from "./helpers/llm-cases.js";
 
 const KEY = "sk-filter-SECRET-42";
 const N = 25;
@@ -16,15 +16,7 @@ const PROB: Record<string, number> = Object.fromEntries(
   TEXTS.map((t, i) => [t, 0.02 + (((i * 7) % N) / N) * 0.96]),
 );
 
-const oracles: Oracle[] = [];
-async function oracle(options: Partial<OracleOptions> = {}): Promise<Oracle> {
-  const o = await startOracle({ relevance: PROB, ...options });
-  oracles.push(o);
-  return o;
-}
-after(async () => {
-  await Promise.all(oracles.map((o) => o.close()));
-});
+const oracle = oracleStarter(PROB);
 
 describe("llm-relevance-filter", () => {
   test("batches of 10 with 0-based ids, logprob scores = the model's P(RELEVANT)", async () => {
