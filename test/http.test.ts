@@ -11,6 +11,7 @@ import {
   requestJson,
   serverMessage,
 } from "../src/providers/http.js";
+import { exposed } from "./helpers/exposed.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -61,18 +62,6 @@ function route(path: string, h: Handler): string {
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
-
-/** Everything an error exposes: message, String(), JSON.stringify, and the whole cause chain. */
-function exposed(err: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = err;
-  for (let depth = 0; e !== undefined && depth < 10; depth++) {
-    parts.push(String(e), JSON.stringify(e) ?? "");
-    if (e instanceof Error) parts.push(e.message, e.stack ?? "");
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join("\n");
 }
 
 describe("http helpers", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AbortedError, InvalidInputError, ProviderError, Reranker } from "../src/index.js";
 import { joinUrl, planBatches, validateResults } from "../src/providers/hosted.js";
+import { exposed } from "./helpers/exposed.js";
 import { type ProviderServer, relevanceTable, startProviderServer } from "./helpers/provider-server.js";
 
 const KEY = "test-key-DO-NOT-LEAK-9f8e7d6c";
@@ -14,18 +15,6 @@ const DOCS = [
   "Madrid is the capital of Spain.",
   "France is a country in Europe.",
 ];
-
-/** Everything an error exposes: message, String(), JSON.stringify, stack, and the whole cause chain. */
-function exposed(err: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = err;
-  for (let depth = 0; e !== undefined && depth < 10; depth++) {
-    parts.push(String(e), JSON.stringify(e) ?? "");
-    if (e instanceof Error) parts.push(e.message, e.stack ?? "");
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return parts.join("\n");
-}
 
 /** The ranking the hidden table implies: indices by relevance, best first. */
 function expectedOrder(texts: readonly string[], table: ReadonlyMap<string, number>): number[] {
