@@ -1,4 +1,4 @@
-import { ModelFilesError, ModelOutputError } from "../core/errors.js";
+import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
 import { normaliseRows, type TokenMatrix } from "../engine/maxsim.js";
 import { type OnnxSession, openSession, type SessionOptions, type TensorInput } from "../engine/onnx.js";
 
@@ -25,6 +25,12 @@ export interface EncoderRow {
 
 /** How `project` is decided: from the ONNX output width (auto), or forced. */
 export type ProjectionMode = "auto" | "apply" | "skip";
+
+export function parseProjectionMode(value: unknown): ProjectionMode {
+  if (value === undefined || value === null || value === "auto") return "auto";
+  if (value === "apply" || value === "skip") return value;
+  throw new InvalidInputError(`projection must be "auto", "apply" or "skip", got ${JSON.stringify(value)}`);
+}
 
 const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids", "position_ids"]);
 

@@ -1,3 +1,4 @@
+import { InvalidInputError } from "../core/errors.js";
 import type { MethodContext } from "../core/ranker.js";
 import { scoreInBatches } from "../engine/batching.js";
 import { EmbeddingCache } from "../engine/embedding-cache.js";
@@ -6,6 +7,17 @@ import type { EncoderRow, TokenEncoder } from "./colbert-encoder.js";
 
 /** 256 MB of document token vectors by default. */
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** Non-negative byte count (0 disables the cache). */
+export function cacheBytesOption(options: Record<string, unknown>): number {
+  const v = options.cacheBytes;
+  if (v === undefined || v === null) return DEFAULT_CACHE_BYTES;
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new InvalidInputError(`cacheBytes must be a non-negative integer, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
 
 /** One document ready for the encoder; `key` identifies its embeddings in the cache. */
 export interface PreparedDocument extends EncoderRow {

@@ -15,9 +15,9 @@ import {
 } from "../engine/model-source.js";
 import { findTensorFile, readTensor } from "../engine/safetensors.js";
 import { Tokenizer } from "../engine/tokenizer.js";
-import { type DenseLayer, type ProjectionMode, TokenEncoder } from "./colbert-encoder.js";
+import { type DenseLayer, parseProjectionMode, TokenEncoder } from "./colbert-encoder.js";
 import { colbertDocuments, colbertQuery } from "./colbert-inputs.js";
-import { createEmbeddingCache, DEFAULT_CACHE_BYTES, scoreDocumentsCached } from "./colbert-scoring.js";
+import { cacheBytesOption, createEmbeddingCache, scoreDocumentsCached } from "./colbert-scoring.js";
 
 /** "python": rerankers' exact score (sum over all query positions, [MASK] included, / attended count). */
 export type ColbertScoreMode = "python" | "mean-attended";
@@ -26,23 +26,6 @@ export function parseScoreMode(value: unknown): ColbertScoreMode {
   if (value === undefined || value === null || value === "python") return "python";
   if (value === "mean-attended") return "mean-attended";
   throw new InvalidInputError(`scoreMode must be "python" or "mean-attended", got ${JSON.stringify(value)}`);
-}
-
-export function parseProjectionMode(value: unknown): ProjectionMode {
-  if (value === undefined || value === null || value === "auto") return "auto";
-  if (value === "apply" || value === "skip") return value;
-  throw new InvalidInputError(`projection must be "auto", "apply" or "skip", got ${JSON.stringify(value)}`);
-}
-
-/** Non-negative byte count (0 disables the cache). */
-export function cacheBytesOption(options: Record<string, unknown>): number {
-  const v = options.cacheBytes;
-  if (v === undefined || v === null) return DEFAULT_CACHE_BYTES;
-  const n = typeof v === "string" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
-    throw new InvalidInputError(`cacheBytes must be a non-negative integer, got ${JSON.stringify(v)}`);
-  }
-  return n;
 }
 
 function tokenId(tokenizer: Tokenizer, token: string, option: string, dir: string): number {

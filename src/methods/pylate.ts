@@ -14,9 +14,8 @@ import {
   resolveModelSource,
 } from "../engine/model-source.js";
 import { Tokenizer } from "../engine/tokenizer.js";
-import { cacheBytesOption, parseProjectionMode } from "./colbert.js";
-import { TokenEncoder } from "./colbert-encoder.js";
-import { createEmbeddingCache, scoreDocumentsCached } from "./colbert-scoring.js";
+import { parseProjectionMode, TokenEncoder } from "./colbert-encoder.js";
+import { cacheBytesOption, createEmbeddingCache, scoreDocumentsCached } from "./colbert-scoring.js";
 import { loadDenseLayer, type PyLateSettings, readPyLateLayout } from "./pylate-config.js";
 import { type PyLateTokens, pylateDocument, pylateQuery } from "./pylate-inputs.js";
 
