@@ -26,17 +26,19 @@ describe("leftPad", () => {
   });
 });
 
+/** The tiny-mxbai-v2 fixture's attention geometry (GQA, explicit head_dim), as its config.json states it. */
+const GQA_CONFIG = {
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 8,
+  hidden_size: 32,
+};
+
 describe("kvGeometry", () => {
   test("reads the fixture's config (GQA, explicit head_dim)", () => {
     const ref = readReference("tiny-mxbai-v2").onnx;
-    const config = {
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      head_dim: 8,
-      hidden_size: 32,
-    };
-    assert.deepEqual(kvGeometry(config), {
+    assert.deepEqual(kvGeometry(GQA_CONFIG), {
       numLayers: ref.num_hidden_layers,
       numKvHeads: ref.num_key_value_heads,
       headDim: ref.head_dim,
@@ -57,13 +59,6 @@ describe("kvGeometry", () => {
 });
 
 describe("cacheFeeds (from the session's input metadata)", () => {
-  const config = {
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    head_dim: 8,
-    hidden_size: 32,
-  };
   const io = (name: string, type: string, shape: (number | string)[]): IoInfo => ({ name, type, shape });
 
   test("a plain export (input_ids, attention_mask, position_ids) needs no extra feeds", () => {
@@ -72,7 +67,7 @@ describe("cacheFeeds (from the session's input metadata)", () => {
       io("attention_mask", "int64", ["batch_size", "total_sequence_length"]),
       io("position_ids", "int64", ["batch_size", "sequence_length"]),
     ];
-    assert.deepEqual(cacheFeeds(inputs, config, 3), {});
+    assert.deepEqual(cacheFeeds(inputs, GQA_CONFIG, 3), {});
   });
 
   test("a merged decoder gets empty [b, kv_heads, 0, head_dim] caches and use_cache_branch = false", () => {
@@ -85,7 +80,7 @@ describe("cacheFeeds (from the session's input metadata)", () => {
       }
     }
     inputs.push(io("use_cache_branch", "bool", [1]));
-    const feeds = cacheFeeds(inputs, config, 3);
+    const feeds = cacheFeeds(inputs, GQA_CONFIG, 3);
     assert.deepEqual(Object.keys(feeds).sort(), [
       "past_key_values.0.key",
       "past_key_values.0.value",
@@ -107,25 +102,29 @@ describe("cacheFeeds (from the session's input metadata)", () => {
   });
 
   test("symbolic head dims come from config.json; fixed dims in the metadata win", () => {
-    const symbolic = cacheFeeds([io("past_key_values.0.key", "float32", ["b", "h", "p", "d"])], config, 1);
+    const symbolic = cacheFeeds(
+      [io("past_key_values.0.key", "float32", ["b", "h", "p", "d"])],
+      GQA_CONFIG,
+      1,
+    );
     assert.deepEqual(symbolic["past_key_values.0.key"].dims, [1, 2, 0, 8]);
-    const fixed = cacheFeeds([io("past_key_values.0.value", "float32", ["b", 5, "p", 16])], config, 2);
+    const fixed = cacheFeeds([io("past_key_values.0.value", "float32", ["b", 5, "p", 16])], GQA_CONFIG, 2);
     assert.deepEqual(fixed["past_key_values.0.value"].dims, [2, 5, 0, 16]);
   });
 
   test("logits_to_keep is fed 1 so that only the last position is computed", () => {
-    const feeds = cacheFeeds([io("num_logits_to_keep", "int64", [])], config, 4);
+    const feeds = cacheFeeds([io("num_logits_to_keep", "int64", [])], GQA_CONFIG, 4);
     assert.deepEqual(feeds.num_logits_to_keep.dims, []);
     assert.deepEqual([...(feeds.num_logits_to_keep.data as BigInt64Array)], [1n]);
   });
 
   test("fp16 exports get empty float16 caches; other cache types are a ModelFilesError naming the input", () => {
-    const feeds = cacheFeeds([io("past_key_values.0.key", "float16", ["b", 2, "p", 8])], config, 2);
+    const feeds = cacheFeeds([io("past_key_values.0.key", "float16", ["b", 2, "p", 8])], GQA_CONFIG, 2);
     assert.equal(feeds["past_key_values.0.key"].type, "float16");
     assert.deepEqual(feeds["past_key_values.0.key"].dims, [2, 2, 0, 8]);
     assert.ok(feeds["past_key_values.0.key"].data instanceof Uint16Array);
     assert.throws(
-      () => cacheFeeds([io("past_key_values.0.key", "int8", ["b", 2, "p", 8])], config, 1),
+      () => cacheFeeds([io("past_key_values.0.key", "int8", ["b", 2, "p", 8])], GQA_CONFIG, 1),
       (e: Error) => e instanceof ModelFilesError && e.message.includes("past_key_values.0.key"),
     );
   });
