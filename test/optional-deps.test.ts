@@ -1,24 +1,18 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { runNode } from "./helpers/cli.js";
 import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
 
 const BLOCK = join(REPO_ROOT, "test/helpers/block-optional-deps.mjs");
 
-function node(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["--import", BLOCK, "--import", "tsx", ...args], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    input,
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** Run node with the optional peers blocked, TypeScript loaded by tsx. */
+const node = (args: string[], input?: string) =>
+  runNode(["--import", BLOCK, "--import", "tsx", ...args], { input });
 
 describe("optional peer dependencies", () => {
-  it("a local model without onnxruntime-node / tokenizers is a MissingDependencyError naming the npm install command (exit 3)", () => {
-    const r = node(
+  it("a local model without onnxruntime-node / tokenizers is a MissingDependencyError naming the npm install command (exit 3)", async () => {
+    const r = await node(
       [
         "src/cli/main.ts",
         "rank",
@@ -38,7 +32,7 @@ describe("optional peer dependencies", () => {
     assert.equal(r.stderr.trim().split("\n").length, 1);
   });
 
-  it("the core, hosted providers and LLM rankers load without them", () => {
+  it("the core, hosted providers and LLM rankers load without them", async () => {
     const script = `
       import { Reranker, resolveModel } from "./src/index.ts";
       await import("./src/providers/index.ts");
@@ -47,7 +41,7 @@ describe("optional peer dependencies", () => {
       const gpt = await Reranker("rankgpt", { apiKey: "k", baseUrl: "http://127.0.0.1:9/v1" });
       console.log(JSON.stringify([cohere.modelType, gpt.modelType, resolveModel("colbert").modelType]));
     `;
-    const r = node(["--input-type=module", "-e", script]);
+    const r = await node(["--input-type=module", "-e", script]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), ["cohere", "rankgpt", "colbert"]);
   });

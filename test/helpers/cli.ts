@@ -23,10 +23,15 @@ export interface CliOptions {
 
 /** Run `rerankers <args>` from source in the repository root. Never rejects on a non-zero exit. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  return runNode(["--import", "tsx", CLI_SOURCE, ...args], options);
+}
+
+/** Run `node <nodeArgs>` in the repository root. Never rejects on a non-zero exit. */
+export function runNode(nodeArgs: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI_SOURCE, ...args], {
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: REPO_ROOT,
       env: env as NodeJS.ProcessEnv,
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
