@@ -21,11 +21,6 @@ import { type OnnxSession, openSession, type TensorInput } from "../engine/onnx.
 import { Tokenizer } from "../engine/tokenizer.js";
 import { cacheFeeds, LOGITS_TO_KEEP, leftPad, pickLogits } from "./causal-lm-inputs.js";
 
-/** `{name}` placeholders filled in one pass, like Python's `str.format` (values are never re-substituted). */
-export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\{([a-z_]+)\}/g, (whole, key: string) => (key in values ? values[key] : whole));
-}
-
 /** The id of a single vocabulary token (e.g. "yes", "1"), read from the tokenizer, never assumed. */
 export function singleTokenId(tokenizer: Tokenizer, token: string, role: string): number {
   const id = tokenizer.tokenToId(token);

@@ -7,13 +7,13 @@ import type { RankerFactory } from "../core/registry.js";
 import type { Tokenizer } from "../engine/tokenizer.js";
 import {
   CausalLm,
-  fillTemplate,
   intOption,
   modelPositions,
   stringOption,
   verdictMethod,
   verdictTokenIds,
 } from "./causal-lm.js";
+import { fillTemplate } from "./template.js";
 
 export const QWEN3_PROMPT = {
   prefix:

@@ -6,6 +6,7 @@ import type { TensorOutput } from "../engine/onnx.js";
 import type { Encoding, Tokenizer } from "../engine/tokenizer.js";
 import { optionBool, optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
 import { predictionTokens, resolveTokenId, type TokenSpec } from "./t5-tokens.js";
+import { fillTemplate } from "./template.js";
 
 /**
  * monoT5-style rerankers (monoT5, InRanker, mT5, ptT5, TWOLAR): one decoder step from `decoder_start_token_id`;
@@ -16,10 +17,7 @@ export const T5_TEMPLATE = "Query: {query} Document: {text} Relevant:";
 export const T5_MAX_LENGTH = 512;
 export const T5_BATCH_SIZE = 32;
 
-/** Fill `{query}` and `{text}` in one pass (a document containing "{query}" stays as written). */
-export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\{(\w+)\}/g, (m, key: string) => (key in values ? values[key] : m));
-}
+export { fillTemplate } from "./template.js";
 
 /** P(true) from the two logits, computed stably in float64: e^t / (e^f + e^t). */
 export function trueProbability(falseLogit: number, trueLogit: number): number {
