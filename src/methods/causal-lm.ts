@@ -85,7 +85,8 @@ function hubOptions(options: FactoryOptions): HubOptions {
     revision: stringOption(options, "revision"),
     cacheDir: stringOption(options, "cacheDir", "cache_dir"),
     offline: boolOption(options, "offline"),
-    token: stringOption(options, "token") ?? stringOption(options, "hubToken") ?? stringOption(options, "hfToken"),
+    token:
+      stringOption(options, "token") ?? stringOption(options, "hubToken") ?? stringOption(options, "hfToken"),
     endpoint: stringOption(options, "endpoint"),
   };
 }
