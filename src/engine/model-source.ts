@@ -28,27 +28,6 @@ export async function resolveModelSource(
   return resolveModelDir(model, files, options);
 }
 
-/** Positive integer option, or undefined. */
-export function intOption(options: Record<string, unknown>, key: string): number | undefined {
-  const v = options[key];
-  if (v === undefined || v === null) return undefined;
-  const n = typeof v === "string" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
-    throw new InvalidInputError(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
-
-/** Boolean option ("true"/"false" strings accepted, as the CLI passes them). */
-export function boolOption(options: Record<string, unknown>, key: string): boolean | undefined {
-  const v = options[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "boolean") return v;
-  if (v === "true" || v === "1") return true;
-  if (v === "false" || v === "0") return false;
-  throw new InvalidInputError(`${key} must be true or false, got ${JSON.stringify(v)}`);
-}
-
 /** Where the `base` weights for this dtype may stand, relative to the folder: `onnx/<name>`, then `<name>`. */
 export function onnxVariantPaths(base: string, dtype: Dtype): [string, string] {
   const rel = onnxFileName(base, dtype);

@@ -1,5 +1,5 @@
 import { InvalidInputError } from "../core/errors.js";
-import { optFunction, optInt, optNumber, optString } from "./options.js";
+import { optFunction, optInt, optNumber, optString } from "../core/options.js";
 import type { ChatFunction } from "./types.js";
 
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";

@@ -1,7 +1,7 @@
 import type { Document } from "../core/documents.js";
 import { InvalidInputError } from "../core/errors.js";
+import { optBool, optInt } from "../core/options.js";
 import type { ListwiseMethod, MethodContext } from "../core/ranker.js";
-import { optBool, optInt } from "./options.js";
 import { parsePermutation } from "./permutation.js";
 import type { ChatClient, ChatMessage } from "./types.js";
 import { slidingWindowRerank, windowSpans } from "./window.js";

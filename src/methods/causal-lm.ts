@@ -4,6 +4,7 @@
  * in token-budget batches at the last real token.
  */
 import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import { optBool, optInt } from "../core/options.js";
 import type { PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions } from "../core/registry.js";
 import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
@@ -54,13 +55,7 @@ function option(options: FactoryOptions, camel: string, snake?: string): unknown
 }
 
 export function intOption(options: FactoryOptions, camel: string, snake?: string): number | undefined {
-  const v = option(options, camel, snake);
-  if (v === undefined || v === null) return undefined;
-  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
-    throw new InvalidInputError(`option ${camel} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return n;
+  return optInt(options, camel) ?? (snake === undefined ? undefined : optInt(options, snake));
 }
 
 export function stringOption(options: FactoryOptions, camel: string, snake?: string): string | undefined {
@@ -72,19 +67,11 @@ export function stringOption(options: FactoryOptions, camel: string, snake?: str
   return v;
 }
 
-function boolOption(options: FactoryOptions, key: string): boolean | undefined {
-  const v = options[key];
-  if (v === undefined || v === null) return undefined;
-  if (v === true || v === "true" || v === "1") return true;
-  if (v === false || v === "false" || v === "0") return false;
-  throw new InvalidInputError(`option ${key} must be true or false, got ${JSON.stringify(v)}`);
-}
-
 function hubOptions(options: FactoryOptions): HubOptions {
   return {
     revision: stringOption(options, "revision"),
     cacheDir: stringOption(options, "cacheDir", "cache_dir"),
-    offline: boolOption(options, "offline"),
+    offline: optBool(options, "offline"),
     token:
       stringOption(options, "token") ?? stringOption(options, "hubToken") ?? stringOption(options, "hfToken"),
     endpoint: stringOption(options, "endpoint"),
@@ -123,7 +110,7 @@ export class CausalLm {
       onnxFile === undefined ? await findFirstOnnx(dir, dtype) : await namedOnnxFile(dir, onnxFile);
     const session = await openSession(path, {
       threads: intOption(options, "threads"),
-      worker: boolOption(options, "worker"),
+      worker: optBool(options, "worker"),
     });
     const logitsName = session.outputs.find((o) => o.name === "logits")?.name ?? session.outputs[0]?.name;
     if (logitsName === undefined || !session.inputs.some((i) => i.name === "input_ids")) {

@@ -1,4 +1,5 @@
 import { InvalidInputError, ModelFilesError } from "../core/errors.js";
+import { optBool, optInt } from "../core/options.js";
 import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
@@ -6,9 +7,7 @@ import type { EmbeddingCache } from "../engine/embedding-cache.js";
 import { MaxSimQuery, type TokenMatrix } from "../engine/maxsim.js";
 import { parseDtype, readModelFolder } from "../engine/model-files.js";
 import {
-  boolOption,
   hubOptions,
-  intOption,
   locateOnnxFile,
   onnxFileCandidates,
   resolveModelSource,
@@ -98,8 +97,8 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
     );
   const positions = Number(folder.config.max_position_embeddings);
   const docMaxLength =
-    intOption(options, "docMaxLength") ??
-    intOption(options, "maxLength") ??
+    optInt(options, "docMaxLength") ??
+    optInt(options, "maxLength") ??
     (Number.isInteger(positions) && positions > 2 ? positions - 2 : 510);
   const projection = projectionMode === "skip" ? undefined : await stanfordProjection(dir);
   if (projectionMode === "apply" && !projection)
@@ -108,7 +107,7 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
   const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
   const encoder = await TokenEncoder.open(
     onnxPath,
-    { threads: intOption(options, "threads"), worker: boolOption(options, "worker") },
+    { threads: optInt(options, "threads"), worker: optBool(options, "worker") },
     {
       padId: tokenizer.padTokenId ?? Number(folder.config.pad_token_id ?? 0),
       dense: projection ? [projection] : [],
@@ -116,8 +115,8 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
     },
   );
   const cache = createEmbeddingCache(cacheBytes);
-  const defaultBatch = intOption(options, "batchSize") ?? 32;
-  const tokenBudget = intOption(options, "tokenBudget");
+  const defaultBatch = optInt(options, "batchSize") ?? 32;
+  const tokenBudget = optInt(options, "tokenBudget");
   const rules = { docMaxLength };
 
   const method: PointwiseMethod = {

@@ -1,10 +1,9 @@
+import { optBool, optInt } from "../core/options.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { parseDtype } from "../engine/model-files.js";
 import {
-  boolOption,
   hubOptions,
-  intOption,
   locateOnnxFile,
   onnxFileCandidates,
   resolveModelSource,
@@ -35,11 +34,11 @@ export const create: RankerFactory = async (options) => {
   );
   const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
   const classifier = await PairClassifier.load(dir, onnxPath, {
-    threads: intOption(options, "threads"),
-    worker: boolOption(options, "worker"),
-    maxLength: intOption(options, "maxLength"),
+    threads: optInt(options, "threads"),
+    worker: optBool(options, "worker"),
+    maxLength: optInt(options, "maxLength"),
   });
-  const squash = boolOption(options, "sigmoid") ?? boolOption(options, "normalize") ?? false;
+  const squash = optBool(options, "sigmoid") ?? optBool(options, "normalize") ?? false;
   const method = pairClassifierMethod(classifier, options, (logits, o, labels) => {
     const raw = labels === 2 ? logits[o + 1] - logits[o] : logits[o];
     return squash ? sigmoid(raw) : raw;

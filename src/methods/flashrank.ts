@@ -3,11 +3,12 @@ import { existsSync, statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { InvalidInputError, ModelFilesError, NotImplementedError } from "../core/errors.js";
+import { optBool, optInt } from "../core/options.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { downloadFile, hubCacheDir } from "../engine/hub.js";
 import { modelMaxLength, parseDtype, readModelFolder } from "../engine/model-files.js";
-import { boolOption, hubOptions, intOption } from "../engine/model-source.js";
+import { hubOptions } from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
 import { readZip, writeFolderAtomic } from "../engine/zip.js";
 import { pairClassifierMethod } from "./pair-method.js";
@@ -134,12 +135,12 @@ export const create: RankerFactory = async (options) => {
   const { dir, name } = await resolveSource(options.model, options, explicit);
   const folder = await readModelFolder(dir);
   const onnxPath = await modelFile(dir, name, explicit);
-  const maxLength = Math.min(modelMaxLength(folder), intOption(options, "maxLength") ?? FLASHRANK_MAX_LENGTH);
+  const maxLength = Math.min(modelMaxLength(folder), optInt(options, "maxLength") ?? FLASHRANK_MAX_LENGTH);
   let classifier: PairClassifier;
   try {
     classifier = await PairClassifier.load(dir, onnxPath, {
-      threads: intOption(options, "threads"),
-      worker: boolOption(options, "worker"),
+      threads: optInt(options, "threads"),
+      worker: optBool(options, "worker"),
       maxLength,
     });
   } catch (e) {

@@ -1,5 +1,6 @@
+import { optInt } from "../core/options.js";
 import type { PointwiseMethod } from "../core/ranker.js";
-import { intOption } from "../engine/model-source.js";
+
 import type { PairClassifier, ScoreRow } from "../engine/pair-classifier.js";
 
 /**
@@ -11,8 +12,8 @@ export function pairClassifierMethod(
   options: Record<string, unknown>,
   head: ScoreRow,
 ): PointwiseMethod {
-  const defaultBatch = intOption(options, "batchSize");
-  const tokenBudget = intOption(options, "tokenBudget");
+  const defaultBatch = optInt(options, "batchSize");
+  const tokenBudget = optInt(options, "tokenBudget");
   return {
     kind: "pointwise",
     async scoreDocuments(query, docs, ctx) {

@@ -1,4 +1,5 @@
 import { InvalidInputError, ModelFilesError } from "../core/errors.js";
+import { optBool, optInt } from "../core/options.js";
 import type { PointwiseMethod } from "../core/ranker.js";
 import { createRanker } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
@@ -6,9 +7,7 @@ import type { EmbeddingCache } from "../engine/embedding-cache.js";
 import { MaxSimQuery, type TokenMatrix } from "../engine/maxsim.js";
 import { parseDtype, readModelFolder } from "../engine/model-files.js";
 import {
-  boolOption,
   hubOptions,
-  intOption,
   locateOnnxFile,
   onnxFileCandidates,
   resolveModelSource,
@@ -30,10 +29,10 @@ export function settingsOverrides(options: Record<string, unknown>): Partial<PyL
   };
   out.queryPrefix = str("queryPrefix");
   out.documentPrefix = str("documentPrefix");
-  out.queryLength = intOption(options, "queryLength");
-  out.documentLength = intOption(options, "documentLength") ?? intOption(options, "maxLength");
-  out.doQueryExpansion = boolOption(options, "doQueryExpansion");
-  out.attendToExpansionTokens = boolOption(options, "attendToExpansionTokens");
+  out.queryLength = optInt(options, "queryLength");
+  out.documentLength = optInt(options, "documentLength") ?? optInt(options, "maxLength");
+  out.doQueryExpansion = optBool(options, "doQueryExpansion");
+  out.attendToExpansionTokens = optBool(options, "attendToExpansionTokens");
   const skip = options.skiplistWords;
   if (skip !== undefined && skip !== null) {
     const list = typeof skip === "string" ? (skip === "" ? [] : skip.split(",")) : skip;
@@ -123,7 +122,7 @@ export async function loadPyLate(options: FactoryOptions): Promise<LoadedPyLate>
   const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
   const encoder = await TokenEncoder.open(
     onnxPath,
-    { threads: intOption(options, "threads"), worker: boolOption(options, "worker") },
+    { threads: optInt(options, "threads"), worker: optBool(options, "worker") },
     {
       padId: tokenizer.padTokenId ?? Number(folder.config.pad_token_id ?? expansionId),
       dense,
@@ -131,8 +130,8 @@ export async function loadPyLate(options: FactoryOptions): Promise<LoadedPyLate>
     },
   );
   const cache = createEmbeddingCache(cacheBytes);
-  const defaultBatch = intOption(options, "batchSize") ?? 32;
-  const tokenBudget = intOption(options, "tokenBudget");
+  const defaultBatch = optInt(options, "batchSize") ?? 32;
+  const tokenBudget = optInt(options, "tokenBudget");
 
   const method: PointwiseMethod = {
     kind: "pointwise",

@@ -1,9 +1,9 @@
+import { optInt } from "../core/options.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { createChatClient } from "../llm/client.js";
 import { readLlmConfig } from "../llm/config.js";
 import { readListwiseConfig, slidingWindowMethod } from "../llm/listwise.js";
-import { optInt } from "../llm/options.js";
 import { RANKGPT_PASSAGE_BUDGET, rankGptMessages } from "../llm/rankgpt-prompt.js";
 
 /**

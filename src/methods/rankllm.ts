@@ -1,9 +1,9 @@
+import { optBool, optInt } from "../core/options.js";
 import { createRanker } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import { createChatClient } from "../llm/client.js";
 import { readLlmConfig } from "../llm/config.js";
 import { readListwiseConfig, slidingWindowMethod } from "../llm/listwise.js";
-import { optBool, optInt } from "../llm/options.js";
 import { rankLlmMessages } from "../llm/rankllm-prompt.js";
 
 /** vLLM's default address: the castorini models are served locally, not by OpenAI. */

@@ -1,12 +1,12 @@
 import type { Document } from "../core/documents.js";
 import { ProviderError } from "../core/errors.js";
+import { optBool, optInt, optString } from "../core/options.js";
 import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
 import type { RankerFactory } from "../core/registry.js";
 import type { ResultFlags } from "../core/results.js";
 import { createChatClient } from "../llm/client.js";
 import { mapLimit } from "../llm/concurrency.js";
 import { readLlmConfig } from "../llm/config.js";
-import { optBool, optInt, optString } from "../llm/options.js";
 import { answerProbabilities, parseJudgements } from "../llm/relevance-parse.js";
 import { RELEVANCE_TEMPLATE, relevanceMessages } from "../llm/relevance-prompt.js";
 import type { ChatClient, ChatReply } from "../llm/types.js";

@@ -1,4 +1,5 @@
-import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import { ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
+import { optBool, optInt } from "../core/options.js";
 import type { MethodContext } from "../core/ranker.js";
 import type { FactoryOptions } from "../core/registry.js";
 import { scoreInBatches } from "../engine/batching.js";
@@ -29,43 +30,6 @@ import { Tokenizer } from "../engine/tokenizer.js";
  */
 
 const DECODER_BASES = ["decoder_model", "decoder_model_merged"] as const;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Options: the CLI passes `--option key=value` as strings, the library passes real values; accept both.
-
-export function optionString(options: FactoryOptions, key: string, fallback: string): string {
-  const v = options[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "string") throw new InvalidInputError(`option ${key} must be a string, got ${typeof v}`);
-  return v;
-}
-
-export function optionInt(
-  options: FactoryOptions,
-  key: string,
-  fallback: number | undefined,
-  min = 1,
-): number | undefined {
-  const v = options[key];
-  if (v === undefined || v === null) return fallback;
-  const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < min) {
-    throw new InvalidInputError(`option ${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
-
-export function optionBool(options: FactoryOptions, key: string, fallback: boolean): boolean {
-  const v = options[key];
-  if (v === undefined || v === null) return fallback;
-  if (v === true || v === "true" || v === "1") return true;
-  if (v === false || v === "false" || v === "0") return false;
-  throw new InvalidInputError(`option ${key} must be true or false, got ${JSON.stringify(v)}`);
-}
-
-export function optionDtype(options: FactoryOptions): Dtype {
-  return parseDtype(options.dtype);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Feeds, built from the sessions' own input metadata.
@@ -258,14 +222,14 @@ export class Seq2SeqModel {
 
   /** Resolve (local folder or Hub id), read config + tokenizer, open both sessions. */
   static async load(options: FactoryOptions): Promise<Seq2SeqModel> {
-    const dtype = optionDtype(options);
+    const dtype = parseDtype(options.dtype);
     const dir = await resolveModelDir(options.model, seq2seqHubFiles(dtype), hubOptions(options));
     const folder = await readModelFolder(dir);
     const files = await findSeq2SeqFiles(dir, dtype);
     const tokenizer = await Tokenizer.fromDir(dir);
     const sessionOptions = {
-      threads: optionInt(options, "threads", undefined),
-      worker: options.worker === undefined ? undefined : optionBool(options, "worker", false),
+      threads: optInt(options, "threads"),
+      worker: optBool(options, "worker"),
     };
     const encoder = await openSession(files.encoder, sessionOptions);
     let decoder: OnnxSession;

@@ -1,10 +1,11 @@
 import type { Document } from "../core/documents.js";
 import { InvalidInputError, ModelOutputError } from "../core/errors.js";
+import { optBool, optInt, optString } from "../core/options.js";
 import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
 import type { TensorOutput } from "../engine/onnx.js";
 import type { Encoding, Tokenizer } from "../engine/tokenizer.js";
-import { optionBool, optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
+import { Seq2SeqModel } from "./seq2seq.js";
 import { predictionTokens, resolveTokenId, type TokenSpec } from "./t5-tokens.js";
 import { fillTemplate } from "./template.js";
 
@@ -62,16 +63,16 @@ export interface T5Settings {
 }
 
 export function t5Settings(options: FactoryOptions): T5Settings {
-  const template = optionString(options, "template", T5_TEMPLATE);
+  const template = optString(options, "template") ?? T5_TEMPLATE;
   if (!template.includes("{query}") || !template.includes("{text}")) {
     throw new InvalidInputError("option template must contain {query} and {text}");
   }
   return {
     template,
-    maxLength: optionInt(options, "maxLength", T5_MAX_LENGTH, 2) as number,
-    returnLogits: optionBool(options, "returnLogits", false),
-    batchSize: optionInt(options, "batchSize", T5_BATCH_SIZE) as number,
-    tokenBudget: optionInt(options, "tokenBudget", undefined),
+    maxLength: optInt(options, "maxLength", 2) ?? T5_MAX_LENGTH,
+    returnLogits: optBool(options, "returnLogits") ?? false,
+    batchSize: optInt(options, "batchSize") ?? T5_BATCH_SIZE,
+    tokenBudget: optInt(options, "tokenBudget"),
   };
 }
 

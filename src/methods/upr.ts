@@ -1,10 +1,11 @@
 import type { Document } from "../core/documents.js";
 import { InvalidInputError } from "../core/errors.js";
+import { optInt, optString } from "../core/options.js";
 import { createRanker, type MethodContext, type PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions, RankerFactory } from "../core/registry.js";
 import type { TensorOutput } from "../engine/onnx.js";
 import type { Tokenizer } from "../engine/tokenizer.js";
-import { optionInt, optionString, Seq2SeqModel } from "./seq2seq.js";
+import { Seq2SeqModel } from "./seq2seq.js";
 
 /**
  * UPR (unsupervised passage re-ranking): score = log P(query | passage prompt) under a T5 LM, teacher-forced,
@@ -28,17 +29,13 @@ export interface UprSettings {
 
 export function uprSettings(options: FactoryOptions): UprSettings {
   return {
-    verbalizerHead: optionString(options, "verbalizerHead", UPR_HEAD),
-    verbalizer: optionString(options, "verbalizer", UPR_VERBALIZER),
-    maxInputLength: optionInt(
-      options,
-      "maxInputLength",
-      optionInt(options, "maxLength", UPR_MAX_INPUT_LENGTH, 2),
-      2,
-    ) as number,
-    maxQueryLength: optionInt(options, "maxQueryLength", UPR_MAX_QUERY_LENGTH, 1) as number,
-    batchSize: optionInt(options, "batchSize", UPR_BATCH_SIZE) as number,
-    tokenBudget: optionInt(options, "tokenBudget", undefined),
+    verbalizerHead: optString(options, "verbalizerHead") ?? UPR_HEAD,
+    verbalizer: optString(options, "verbalizer") ?? UPR_VERBALIZER,
+    maxInputLength:
+      optInt(options, "maxInputLength", 2) ?? optInt(options, "maxLength", 2) ?? UPR_MAX_INPUT_LENGTH,
+    maxQueryLength: optInt(options, "maxQueryLength") ?? UPR_MAX_QUERY_LENGTH,
+    batchSize: optInt(options, "batchSize") ?? UPR_BATCH_SIZE,
+    tokenBudget: optInt(options, "tokenBudget"),
   };
 }
 

@@ -1,6 +1,9 @@
 import { InvalidInputError } from "../core/errors.js";
 
-/** Typed readers for the untyped backend options a factory receives (CLI `--option k=v` values included). */
+/**
+ * Typed readers for the untyped backend options a factory receives. The CLI passes `--option k=v` values as
+ * strings (or JSON-parsed values), the library passes real values; both are accepted.
+ */
 type Bag = Readonly<Record<string, unknown>>;
 
 export function optString(options: Bag, name: string): string | undefined {
@@ -10,7 +13,7 @@ export function optString(options: Bag, name: string): string | undefined {
   return v;
 }
 
-export function optInt(options: Bag, name: string, min: number): number | undefined {
+export function optInt(options: Bag, name: string, min = 1): number | undefined {
   const v = options[name];
   if (v === undefined || v === null) return undefined;
   const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
@@ -33,8 +36,8 @@ export function optNumber(options: Bag, name: string, min: number): number | und
 export function optBool(options: Bag, name: string): boolean | undefined {
   const v = options[name];
   if (v === undefined || v === null) return undefined;
-  if (v === true || v === "true") return true;
-  if (v === false || v === "false") return false;
+  if (v === true || v === "true" || v === "1") return true;
+  if (v === false || v === "false" || v === "0") return false;
   throw new InvalidInputError(`option ${name} must be true or false, got ${JSON.stringify(v)}`);
 }
 
