@@ -1,13 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { InvalidInputError } from "../core/errors.js";
 import type { Ranker } from "../core/ranker.js";
 import { Reranker } from "../core/reranker.js";
 import { loadBeir, parseRun, readText } from "../eval/dataset.js";
 import { reportHtml } from "../eval/report-html.js";
 import { formatReportTable, runEvaluation } from "../eval/run-eval.js";
 import { type BackendFlagValues, backendOptions } from "./backend-options.js";
-import { collect, positiveIntFlag } from "./flags.js";
+import { collect, positiveIntFlag, typesFor } from "./flags.js";
 import { stderrProgress } from "./progress.js";
 
 interface EvalFlags extends BackendFlagValues {
@@ -20,16 +19,6 @@ interface EvalFlags extends BackendFlagValues {
   depth: string;
   json?: boolean;
   report?: string;
-}
-
-/** One --model-type for all models, or one per model in order. */
-function typesFor(models: string[], types: string[] | undefined): (string | undefined)[] {
-  if (!types || types.length === 0) return models.map(() => undefined);
-  if (types.length === 1) return models.map(() => types[0]);
-  if (types.length === models.length) return types;
-  throw new InvalidInputError(
-    `give one --model-type for all models or one per --model (${models.length}), not ${types.length}`,
-  );
 }
 
 async function runEvalCommand(flags: EvalFlags): Promise<void> {

@@ -19,3 +19,13 @@ export function positiveIntFlag(name: string, raw: string): number {
     throw new InvalidInputError(`--${name} must be a positive integer, got "${raw}"`);
   return n;
 }
+
+/** One --model-type for all models, or one per model in order. */
+export function typesFor(models: string[], types: string[] | undefined): (string | undefined)[] {
+  if (!types || types.length === 0) return models.map(() => undefined);
+  if (types.length === 1) return models.map(() => types[0]);
+  if (types.length === models.length) return types;
+  throw new InvalidInputError(
+    `give one --model-type for all models or one per --model (${models.length}), not ${types.length}`,
+  );
+}

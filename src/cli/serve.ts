@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { InvalidInputError } from "../core/errors.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
 import { startServer } from "../server/serve.js";
 import { type BackendFlagValues, backendOptions } from "./backend-options.js";
-import { collect, intFlag } from "./flags.js";
+import { collect, intFlag, typesFor } from "./flags.js";
 
 interface ServeFlags extends BackendFlagValues {
   model: string[];
@@ -22,12 +21,7 @@ interface ServeFlags extends BackendFlagValues {
 }
 
 async function runServe(flags: ServeFlags): Promise<void> {
-  const types = flags.modelType ?? [];
-  if (types.length > 1 && types.length !== flags.model.length) {
-    throw new InvalidInputError(
-      `give one --model-type for all models or one per --model (${flags.model.length})`,
-    );
-  }
+  const types = typesFor(flags.model, flags.modelType);
   // For `serve`, --api-key is the key clients must send; hosted backends read their own keys from the environment.
   const { apiKey: serverKey, ...shared } = backendOptions(flags);
   const limits: Partial<ServerLimits> = {};
@@ -45,7 +39,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const server = await startServer({
     models: flags.model.map((name, i) => ({
       name,
-      options: { modelType: types.length > 1 ? types[i] : types[0], lang: flags.lang, ...shared },
+      options: { modelType: types[i], lang: flags.lang, ...shared },
     })),
     host: flags.host,
     port: intFlag("port", flags.port, 0),
