@@ -28,8 +28,7 @@ export function rerankingModel(
 ): RerankingModelV3 & { readonly maxDocumentsPerCall: number | undefined } {
   const getRanker = lazyRanker(source);
   const textOf = options.documentText ?? defaultText;
-  const modelId =
-    options.modelId ?? (typeof source === "string" ? source : "rank" in source ? source.model : source.model);
+  const modelId = options.modelId ?? (typeof source === "string" ? source : source.model);
 
   return {
     specificationVersion: "v3",
