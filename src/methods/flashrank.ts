@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { InvalidInputError, ModelFilesError, NotImplementedError } from "../core/errors.js";
 import { optBool, optInt } from "../core/options.js";
 import { createRanker } from "../core/ranker.js";
@@ -10,7 +11,7 @@ import { downloadFile, hubCacheDir } from "../engine/hub.js";
 import { modelMaxLength, parseDtype, readModelFolder } from "../engine/model-files.js";
 import { hubOptions } from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
-import { readZip, writeFolderAtomic } from "../engine/zip.js";
+import { unpackZip, type ZipLimits } from "../engine/zip.js";
 import { pairClassifierMethod } from "./pair-method.js";
 
 /** FlashRank's model names and the ONNX file inside each archive (flashrank Config.py). */
@@ -48,28 +49,78 @@ async function modelFile(
   });
 }
 
-/** Unpack a FlashRank archive into the cache (once), checking it holds the model file. */
+/** Zip caps from options (`zipMaxTotalBytes`, `zipMaxEntryBytes`, `zipMaxEntries`, `zipMaxRatio`). */
+function zipLimits(options: Record<string, unknown>): Partial<ZipLimits> {
+  const limits: Partial<ZipLimits> = {};
+  const set = (key: keyof ZipLimits, name: string) => {
+    const v = optInt(options, name);
+    if (v !== undefined) limits[key] = v;
+  };
+  set("maxTotalBytes", "zipMaxTotalBytes");
+  set("maxEntryBytes", "zipMaxEntryBytes");
+  set("maxEntries", "zipMaxEntries");
+  set("maxRatio", "zipMaxRatio");
+  return limits;
+}
+
+/** Unpack a FlashRank archive into the cache (once), checking it holds the model files before writing. */
 async function unpack(
   zipPath: string,
   target: string,
   name: string | undefined,
   explicit: string | undefined,
+  limits: Partial<ZipLimits>,
 ): Promise<string> {
   if (existsSync(target)) return target;
-  const files = await readZip(zipPath);
   const wanted = explicit ?? (name ? FLASHRANK_FILES[name] : undefined);
-  const onnx = [...files.keys()].filter((f) => f.endsWith(".onnx"));
-  if (wanted ? !files.has(wanted) : onnx.length === 0) {
+  return unpackZip(zipPath, target, {
+    limits,
+    check: (files) => {
+      const onnx = files.filter((f) => f.endsWith(".onnx"));
+      if (wanted ? !files.includes(wanted) : onnx.length === 0) {
+        const has = files.slice(0, 20).join(", ") + (files.length > 20 ? ", …" : "");
+        throw new ModelFilesError(
+          `${zipPath} does not contain ${wanted ?? "an .onnx model"} (it has: ${has})`,
+          {
+            path: zipPath,
+          },
+        );
+      }
+      for (const required of ["tokenizer.json", "config.json"]) {
+        if (!files.includes(required))
+          throw new ModelFilesError(`${zipPath} does not contain ${required}`, { path: zipPath });
+      }
+    },
+  });
+}
+
+/**
+ * Unpack a downloaded archive. A bad download is deleted from the cache (it would otherwise be reused forever)
+ * and the error says so; the next run downloads it again.
+ */
+async function unpackDownload(
+  zipPath: string,
+  target: string,
+  name: string,
+  explicit: string | undefined,
+  limits: Partial<ZipLimits>,
+): Promise<string> {
+  try {
+    return await unpack(zipPath, target, name, explicit, limits);
+  } catch (e) {
+    if (!(e instanceof ModelFilesError)) throw e;
+    await rm(zipPath, { force: true });
     throw new ModelFilesError(
-      `${zipPath} does not contain ${wanted ?? "an .onnx model"} (it has: ${[...files.keys()].join(", ")})`,
-      { path: zipPath },
+      `${e.message}; the downloaded archive was removed from the cache, run again to download it afresh`,
+      { cause: e, path: zipPath },
     );
   }
-  for (const required of ["tokenizer.json", "config.json"]) {
-    if (!files.has(required))
-      throw new ModelFilesError(`${zipPath} does not contain ${required}`, { path: zipPath });
-  }
-  return writeFolderAtomic(target, files);
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(path), hash);
+  return hash.digest("hex");
 }
 
 interface Source {
@@ -84,18 +135,16 @@ async function resolveSource(
   explicit: string | undefined,
 ): Promise<Source> {
   const hub = hubOptions(options);
+  const limits = zipLimits(options);
   const root = join(hubCacheDir(hub.cacheDir), "rerankers", "flashrank");
   if (existsSync(model)) {
     const name = canonicalName(basename(model).replace(/\.zip$/i, ""));
     if (statSync(model).isDirectory()) return { dir: model, name };
     if (!model.toLowerCase().endsWith(".zip"))
       throw new ModelFilesError(`${model} is neither a folder nor a .zip archive`, { path: model });
-    const digest = createHash("sha256")
-      .update(await readFile(model))
-      .digest("hex")
-      .slice(0, 16);
+    const digest = (await sha256OfFile(model)).slice(0, 16);
     const folder = `${basename(model).replace(/\.zip$/i, "")}-${digest}`;
-    return { dir: await unpack(model, join(root, "local", folder), name, explicit), name };
+    return { dir: await unpack(model, join(root, "local", folder), name, explicit, limits), name };
   }
   const name = canonicalName(model);
   if (!name) {
@@ -111,7 +160,7 @@ async function resolveSource(
     "",
   );
   const zip = await downloadFile(`${base}/${name}.zip`, hub);
-  return { dir: await unpack(zip, target, name, explicit), name };
+  return { dir: await unpackDownload(zip, target, name, explicit, limits), name };
 }
 
 const sigmoid32 = (x: number) => Math.fround(1 / (1 + Math.exp(-x)));
@@ -121,7 +170,8 @@ const sigmoid32 = (x: number) => Math.fround(1 / (1 + Math.exp(-x)));
  * 2-logit heads -> softmax(logits)[1], scores as float32.
  *
  * Options: cacheDir, baseUrl (or env FLASHRANK_BASE_URL), onnxFile, maxLength (FlashRank's max_length, default 512),
- * threads, worker, batchSize, tokenBudget.
+ * threads, worker, batchSize, tokenBudget; zipMaxTotalBytes, zipMaxEntryBytes, zipMaxEntries, zipMaxRatio (caps on
+ * unpacking an archive, defaults in DEFAULT_ZIP_LIMITS).
  */
 export const create: RankerFactory = async (options) => {
   if (typeof options.model !== "string" || options.model.trim() === "")
