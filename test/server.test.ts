@@ -146,7 +146,7 @@ describe("rerankers serve (real process)", () => {
     const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
     const text = await metrics.text();
     assert.match(metrics.headers.get("content-type") ?? "", /text\/plain/);
-    assert.match(text, /rerankers_requests_total\{model="[^"]+",status="200"\} [1-9]/);
+    assert.match(text, /rerankers_requests_total\{route="\/v1\/rerank",model="[^"]+",status="200"\} [1-9]/);
     assert.match(text, /rerankers_request_duration_seconds_bucket/);
     assert.match(text, /rerankers_documents_scored_total/);
     assert.match(text, /rerankers_queue_depth/);

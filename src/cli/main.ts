@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { normaliseDocuments, normaliseQuery } from "../core/documents.js";
 import { RerankersError } from "../core/errors.js";
+import { redactUrls } from "../core/redact.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
@@ -118,13 +119,15 @@ function fail(err: unknown, verbose: boolean): number {
     return 2; // commander already printed the usage error
   }
   if (err instanceof RerankersError) {
-    process.stderr.write(`rerankers: ${err.message}\n`);
-    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.stderr.write(`rerankers: ${redactUrls(err.message)}\n`);
+    if (verbose && err.stack) process.stderr.write(`${redactUrls(err.stack)}\n`);
     return err.exitCode;
   }
   const e = err as Error;
-  process.stderr.write(`rerankers: unexpected error: ${String(e?.message ?? e).split("\n")[0]}\n`);
-  if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
+  process.stderr.write(
+    `rerankers: unexpected error: ${redactUrls(String(e?.message ?? e).split("\n")[0])}\n`,
+  );
+  if (verbose && e?.stack) process.stderr.write(`${redactUrls(e.stack)}\n`);
   return 1;
 }
 

@@ -1,6 +1,9 @@
 import type { Command } from "commander";
+import { InvalidInputError } from "../core/errors.js";
+import { redactUrls } from "../core/redact.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
 import { startServer } from "../server/serve.js";
+import { serveWarnings } from "../server/warnings.js";
 import { type BackendFlagValues, backendOptions } from "./backend-options.js";
 import { collect, intFlag, typesFor } from "./flags.js";
 
@@ -23,7 +26,15 @@ interface ServeFlags extends BackendFlagValues {
 async function runServe(flags: ServeFlags): Promise<void> {
   const types = typesFor(flags.model, flags.modelType);
   // For `serve`, --api-key is the key clients must send; hosted backends read their own keys from the environment.
-  const { apiKey: serverKey, ...shared } = backendOptions(flags);
+  const { apiKey: flagKey, ...shared } = backendOptions(flags);
+  const serverKey = flagKey !== undefined ? String(flagKey) : process.env.RERANKERS_API_KEY;
+  // An empty key (e.g. an unset secret in a deployment template) must not silently turn auth off.
+  if (serverKey !== undefined && serverKey.trim() === "") {
+    const source = flagKey !== undefined ? "--api-key" : "RERANKERS_API_KEY";
+    throw new InvalidInputError(
+      `${source} is empty: give a non-empty key, or leave it unset to serve without auth`,
+    );
+  }
   const limits: Partial<ServerLimits> = {};
   const set = (key: keyof ServerLimits, flag: string, raw: string | undefined, min: number) => {
     const v = intFlag(flag, raw, min);
@@ -43,12 +54,14 @@ async function runServe(flags: ServeFlags): Promise<void> {
     })),
     host: flags.host,
     port: intFlag("port", flags.port, 0),
-    apiKey: (serverKey as string | undefined) ?? process.env.RERANKERS_API_KEY,
+    apiKey: serverKey,
     limits,
     worker: flags.worker,
     shutdownGraceMs: intFlag("shutdown-timeout", flags.shutdownTimeout, 0),
   });
-  process.stderr.write(`rerankers: serving ${flags.model.join(", ")} on ${server.url}\n`);
+  for (const w of serveWarnings({ host: flags.host, apiKey: serverKey }))
+    process.stderr.write(`rerankers: warning: ${w}\n`);
+  process.stderr.write(`rerankers: serving ${redactUrls(flags.model.join(", "))} on ${server.url}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

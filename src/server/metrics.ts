@@ -5,14 +5,14 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: "rerankers_requests_total",
-    help: "Rerank requests by model and HTTP status",
-    labelNames: ["model", "status"],
+    help: "HTTP responses by route, model (empty when none was resolved) and status",
+    labelNames: ["route", "model", "status"],
     registers: [this.registry],
   });
   readonly latency = new Histogram({
     name: "rerankers_request_duration_seconds",
-    help: "Rerank request latency in seconds",
-    labelNames: ["model"],
+    help: "HTTP response latency in seconds, by route, model and status",
+    labelNames: ["route", "model", "status"],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
