@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -55,6 +55,41 @@ describe("serve: API key and host (issue 15, item 8)", () => {
       } finally {
         await server.stop();
       }
+    }
+  });
+
+  it("a slow body to the real server process gets 408 at --body-timeout and the connection is closed", async () => {
+    const server = await startServeProcess(
+      ["--model", TINY, "--model-type", "cross-encoder", "--body-timeout", "400"],
+      NO_KEY,
+    );
+    try {
+      const { port } = new URL(server.url);
+      const s = connect(Number(port), "127.0.0.1");
+      let data = "";
+      s.on("data", (c) => {
+        data += c;
+      });
+      s.on("error", () => {});
+      const t0 = Date.now();
+      s.write(
+        "POST /v1/rerank HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{",
+      );
+      const trickle = setInterval(() => s.write(" "), 50);
+      const closed = await new Promise<boolean>((resolve) => {
+        const cap = setTimeout(() => resolve(false), 5000);
+        s.once("close", () => {
+          clearTimeout(cap);
+          resolve(true);
+        });
+      });
+      clearInterval(trickle);
+      s.destroy();
+      assert.ok(closed, `connection still open after 5 s; got ${JSON.stringify(data)}`);
+      assert.match(data, /^HTTP\/1\.1 408/);
+      assert.ok(Date.now() - t0 < 3000);
+    } finally {
+      await server.stop();
     }
   });
 

@@ -21,6 +21,7 @@ interface ServeFlags extends BackendFlagValues {
   maxQueue?: string;
   worker: boolean;
   shutdownTimeout?: string;
+  bodyTimeout?: string;
 }
 
 async function runServe(flags: ServeFlags): Promise<void> {
@@ -46,6 +47,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   set("maxDocumentChars", "max-document-chars", flags.maxDocumentChars, 1);
   set("maxConcurrent", "max-concurrent", flags.maxConcurrent, 1);
   set("maxQueue", "max-queue", flags.maxQueue, 0);
+  set("bodyTimeoutMs", "body-timeout", flags.bodyTimeout, 1);
 
   const server = await startServer({
     models: flags.model.map((name, i) => ({
@@ -92,6 +94,10 @@ export function registerServeCommand(program: Command, addBackendFlags: (cmd: Co
       )
       .option("--max-concurrent <n>", `requests ranked at once (default ${DEFAULT_LIMITS.maxConcurrent})`)
       .option("--max-queue <n>", `requests waiting before 503 (default ${DEFAULT_LIMITS.maxQueue})`)
+      .option(
+        "--body-timeout <ms>",
+        `a request body must arrive within this time, else 408 (default ${DEFAULT_LIMITS.bodyTimeoutMs})`,
+      )
       .option("--shutdown-timeout <ms>", "on SIGTERM, wait this long for in-flight requests (default 10000)")
       .option("--no-worker", "run local inference on the main thread"),
   );
