@@ -321,6 +321,10 @@ async function extractEntry(fh: FileHandle, entry: ZipEntry, dest: string, onByt
     try {
       data = entry.method === 8 ? inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) }) : raw;
     } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+        throw new LimitError(
+          `entry ${short(entry.rawName)} unpacks to more than its declared ${entry.size} bytes`,
+        );
       throw new ZipFormatError(
         `the entry ${short(entry.rawName)} does not inflate (${(cause as Error).message})`,
       );
