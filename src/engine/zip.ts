@@ -10,6 +10,7 @@ import { type FileHandle, mkdir, open, rename, rm, writeFile } from "node:fs/pro
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
 import { createInflateRaw, inflateRawSync } from "node:zlib";
 import { ModelFilesError } from "../core/errors.js";
 
@@ -23,8 +24,12 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/** node:zlib's native CRC-32 (Node >= 20.15); the table below otherwise. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 /** Continue a CRC-32 (`crc` = the value so far, 0 to start). */
 export function crc32(data: Uint8Array, crc = 0): number {
+  if (nativeCrc32) return nativeCrc32(data, crc) >>> 0;
   let c = (crc ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
