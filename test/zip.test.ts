@@ -196,6 +196,16 @@ describe("zip structure edge cases (issue 15, item 9)", () => {
     await rejectsTyped(unpackZip(zip, join(tempDir(), "m")), /path component longer than 255 bytes/);
   });
 
+  test("a path longer than the OS allows (each part short) is a typed exit-3 error, not 'unexpected error'", async () => {
+    const zip = writeZip([{ name: `m/${"abcdefgh/".repeat(600)}x`, data: Buffer.from("1") }]);
+    const out = join(tempDir(), "out");
+    await rejectsTyped(
+      unpackZip(zip, join(out, "m")),
+      /^cannot unpack \S+a\.zip \(entry "m\/abcdefgh\/.{100,}…"\): (mkdir|open) failed with ENAMETOOLONG$/,
+      out,
+    );
+  });
+
   test("unsafe names are refused", async () => {
     for (const name of ["../evil", "/abs", "C:/x", "a/./b", "a//b", "a\\..\\b"]) {
       const zip = writeZip([{ name, data: Buffer.from("1") }]);

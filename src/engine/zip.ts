@@ -364,12 +364,17 @@ export interface UnpackOptions {
   check?: (files: readonly string[]) => void;
 }
 
-function recoveryHint(zipPath: string, e: unknown): string {
+function recoveryHint(zipPath: string, e: unknown, entry: ZipEntry | undefined): string {
   if (e instanceof LimitError)
     return `${zipPath} ${e.message} (raise the limit with the zipMaxTotalBytes, zipMaxEntryBytes, zipMaxEntries or zipMaxRatio options if the archive is trusted)`;
   if (e instanceof ZipFormatError) return `${zipPath} is not a valid zip archive: ${e.message}`;
   const err = e as NodeJS.ErrnoException;
-  return `cannot unpack ${zipPath}: ${err.code ?? "error"}: ${String(err.message).split("\n")[0]}`;
+  const where = entry ? ` (entry ${short(entry.rawName)})` : "";
+  // Node's message repeats the (possibly huge) path: name the operation and code instead.
+  const what = err.code
+    ? `${err.syscall ?? "file system"} failed with ${err.code}`
+    : String(err.message).split("\n")[0];
+  return `cannot unpack ${zipPath}${where}: ${what}`;
 }
 
 /**
@@ -384,6 +389,7 @@ export async function unpackZip(
   const limits = { ...DEFAULT_ZIP_LIMITS, ...options.limits };
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   let fh: FileHandle | undefined;
+  let current: ZipEntry | undefined;
   try {
     fh = await open(zipPath, "r");
     const files = plan(await readEntries(fh, (await fh.stat()).size, limits), limits);
@@ -391,6 +397,7 @@ export async function unpackZip(
     let total = 0;
     const made = new Set<string>();
     for (const entry of files) {
+      current = entry;
       const dest = join(tmp, ...entry.path.split("/"));
       const dir = dirname(dest);
       if (!made.has(dir)) {
@@ -403,6 +410,7 @@ export async function unpackZip(
           throw new LimitError(`unpacks to more than the limit of ${limits.maxTotalBytes} bytes`);
       });
     }
+    current = undefined;
     await mkdir(dirname(target), { recursive: true });
     try {
       await rename(tmp, target);
@@ -413,7 +421,7 @@ export async function unpackZip(
     return target;
   } catch (e) {
     if (e instanceof ModelFilesError) throw e;
-    throw new ModelFilesError(recoveryHint(zipPath, e), { cause: e, path: zipPath });
+    throw new ModelFilesError(recoveryHint(zipPath, e, current), { cause: e, path: zipPath });
   } finally {
     await fh?.close();
     await rm(tmp, { recursive: true, force: true });
