@@ -129,6 +129,8 @@ async function findCentralDirectory(fh: FileHandle, fileSize: number) {
       count = u64(record, 32);
       cdSize = u64(record, 40);
       cdOffset = u64(record, 48);
+      if (cdOffset + cdSize > recordPos)
+        throw new ZipFormatError("the central directory points outside the archive");
       return { count, zip64: true, cdSize, cdOffset };
     }
   }
