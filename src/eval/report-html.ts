@@ -26,7 +26,10 @@ function metadataList(report: EvalReport): string {
     ["queries", String(m.queries)],
     ["first stage", fs],
     ["depth", String(m.depth)],
-    ...m.models.map((x): [string, string] => [`model ${x.label}`, `${x.model} (${x.modelType})`]),
+    ...m.models.map((x, i): [string, string] => [
+      `model ${i + 1}`,
+      `${x.label} = ${x.model} (${x.modelType})`,
+    ]),
     [
       "significance",
       `${m.significance.tests.join("; ")}; ${m.significance.trials} trials, seed ${m.significance.seed}; ${m.significance.correction}; α = ${m.significance.alpha}`,
@@ -59,7 +62,7 @@ function comparisonsTable(report: EvalReport): string {
   const s = report.metadata.significance;
   return `<h2>Significance</h2>
 <p>Differences are a − b over the same ${report.queries} queries. Paired two-sided t-test and paired randomization test (sign flips, ${s.trials} trials, seed ${s.seed}); adjusted p-values use ${escapeHtml(s.correction)}. W/T/L counts queries where a is better / equal / worse.</p>
-<table class="cmp"><thead><tr><th>metric</th><th>a</th><th>b</th><th>mean diff</th><th>W/T/L</th><th>t</th><th>p (t)</th><th>p (t, Holm)</th><th>p (rand)</th><th>p (rand, Holm)</th></tr></thead>
+<table class="cmp"><thead><tr><th>metric</th><th class="label">a</th><th class="label">b</th><th>mean diff</th><th>W/T/L</th><th>t</th><th>p (t)</th><th>p (t, Holm)</th><th>p (rand)</th><th>p (rand, Holm)</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }
 
@@ -67,18 +70,20 @@ function comparisonsTable(report: EvalReport): string {
 function perQueryPlot(report: EvalReport, system: SystemResult, metric: keyof QueryMetrics): string {
   const base = report.systems[0];
   const qids = Object.keys(base.perQuery);
-  const diffs = qids.map((q) => system.perQuery[q][metric] - base.perQuery[q][metric]).sort((a, b) => b - a);
+  const diffs = qids
+    .map((q) => ({ q, d: system.perQuery[q][metric] - base.perQuery[q][metric] }))
+    .sort((a, b) => b.d - a.d);
   const barW = Math.max(2, Math.min(12, Math.floor(600 / Math.max(diffs.length, 1))));
   const w = diffs.length * barW + 50;
   const h = 160;
   const mid = h / 2;
   const scale = (h / 2 - 10) / 1; // a difference of ±1 fills half the height
   const bars = diffs
-    .map((d, i) => {
+    .map(({ q, d }, i) => {
       const bh = Math.abs(d) * scale;
       const y = d >= 0 ? mid - bh : mid;
       const colour = d > 0 ? "#2ca02c" : d < 0 ? "#d62728" : "#999";
-      return `<rect class="q" x="${40 + i * barW}" y="${y.toFixed(1)}" width="${Math.max(barW - 1, 1)}" height="${Math.max(bh, 0.5).toFixed(1)}" fill="${colour}"/>`;
+      return `<rect class="q" x="${40 + i * barW}" y="${y.toFixed(1)}" width="${Math.max(barW - 1, 1)}" height="${Math.max(bh, 0.5).toFixed(1)}" fill="${colour}"><title>${escapeHtml(q)}: ${signed(d)}</title></rect>`;
     })
     .join("");
   const c = againstFirstStage(report, system.label, metric);
@@ -119,7 +124,7 @@ export function reportHtml(report: EvalReport): string {
 <style>
 body{font:14px system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
 .label{overflow-wrap:anywhere;word-break:break-word}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
+dl.meta{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
 figure{margin:0 0 1.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}
 figure.means{display:inline-block;vertical-align:top;width:30rem;margin-right:2rem}
 figure.means table{width:100%}td.barcell{width:45%}span.bar{display:block;height:.9rem}
