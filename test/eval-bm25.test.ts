@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import { segmenterTokenize } from "../src/eval/english-analyzer.js";
 import {
   Bm25Index,
   byte4ToInt,
@@ -19,6 +21,7 @@ import {
   LUCENE_ENGLISH_STOP_WORDS,
   loadBeir,
   runEvaluation,
+  standardTokenize,
 } from "../src/eval/index.js";
 import { REPO_ROOT } from "./helpers/fixtures.js";
 
@@ -137,7 +140,7 @@ describe("Lucene's EnglishAnalyzer", () => {
     for (const [word, stem] of rows) assert.deepEqual(englishAnalyze(word), [stem], word);
   });
 
-  it("tokenizes like Lucene (possessives, punctuation, numbers, CJK, Thai, emoji, case, 255-char limit)", () => {
+  it("tokenizes like Lucene (possessives, punctuation, numbers, colons, underscores, CJK, Thai, emoji, case, 255-char limit)", () => {
     const texts = read("analyzer-cases.txt").split("\n");
     const tokens = read("analyzer-cases.tokens").split("\n");
     let n = 0;
@@ -146,7 +149,23 @@ describe("Lucene's EnglishAnalyzer", () => {
       assert.equal(englishAnalyze(text).join(" "), tokens[i], `line ${i + 1}: ${text.slice(0, 40)}`);
       n++;
     });
-    assert.equal(n, 17);
+    assert.equal(n, 18);
+  });
+});
+
+describe("StandardTokenizer's ASCII fast path", () => {
+  it("splits ASCII text exactly as the Unicode (Intl.Segmenter) path", () => {
+    const chars = "aZy9 0_.,;:'\"-/!?()@#\t\n".split("");
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...chars, "ab", "12", "x_y", "it's", "3.14"), { maxLength: 40 }),
+        (parts) => {
+          const text = parts.join("");
+          assert.deepEqual(standardTokenize(text), segmenterTokenize(text), JSON.stringify(text));
+        },
+      ),
+      { numRuns: 2000, seed: 16 },
+    );
   });
 });
 

@@ -54,8 +54,25 @@ const EMOJI = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
 
 let segmenter: Intl.Segmenter | undefined;
 
+const ASCII = /^[\x00-\x7f]*$/;
+// UAX #29 restricted to ASCII: letters, digits and "_" join; ":", "." and "'" join two letters (WB6/7); ".", ",",
+// ";" and "'" join two digits (WB11/12).
+const ASCII_WORD =
+  /[A-Za-z0-9_]+(?:(?:(?<=[A-Za-z])[:.'](?=[A-Za-z])|(?<=[0-9])[.,;'](?=[0-9]))[A-Za-z0-9_]+)*/g;
+const ONLY_CONNECTORS = /^\p{Pc}+$/u;
+
 /** Lucene's StandardTokenizer: the word-like pieces of `text`, in order. */
 export function standardTokenize(text: string): string[] {
+  if (ASCII.test(text)) {
+    const out: string[] = [];
+    for (const m of text.matchAll(ASCII_WORD)) if (!ONLY_CONNECTORS.test(m[0])) out.push(...chunks(m[0]));
+    return out;
+  }
+  return segmenterTokenize(text);
+}
+
+/** StandardTokenizer through Intl.Segmenter, for any text (standardTokenize's path for non-ASCII text). */
+export function segmenterTokenize(text: string): string[] {
   segmenter ??= new Intl.Segmenter("en", { granularity: "word" });
   const out: string[] = [];
   let seaRun = "";
@@ -74,6 +91,8 @@ export function standardTokenize(text: string): string[] {
     }
     flushSea();
     if (isWordLike) {
+      // A run of connectors alone ("__") is no token for Lucene.
+      if (ONLY_CONNECTORS.test(segment)) continue;
       if (SINGLE_CHAR_SCRIPTS.test(segment)) out.push(...splitIdeographs(segment));
       else out.push(...chunks(segment));
     } else if (EMOJI.test(segment)) {
@@ -108,11 +127,18 @@ function chunks(token: string): string[] {
 
 /** EnglishPossessiveFilter: a trailing 's (straight, right single or full-width apostrophe) is removed. */
 export function removePossessive(token: string): string {
-  return /['\u2019\uFF07][sS]$/u.test(token) ? token.slice(0, -2) : token;
+  const n = token.length;
+  if (n < 2) return token;
+  const s = token.charCodeAt(n - 1);
+  const q = token.charCodeAt(n - 2);
+  return (s === 0x73 || s === 0x53) && (q === 0x27 || q === 0x2019 || q === 0xff07)
+    ? token.slice(0, -2)
+    : token;
 }
 
 /** LowerCaseFilter: Java's Character.toLowerCase per code point (no special casing, no final sigma). */
 export function luceneLowerCase(token: string): string {
+  if (ASCII.test(token)) return token.toLowerCase();
   let out = "";
   for (const ch of token) {
     const cp = ch.codePointAt(0) as number;
@@ -126,13 +152,25 @@ export function luceneLowerCase(token: string): string {
   return out;
 }
 
+const stems = new Map<string, string>();
+
+function stem(token: string): string {
+  let s = stems.get(token);
+  if (s === undefined) {
+    if (stems.size >= 200_000) stems.clear();
+    s = stemmer(token);
+    stems.set(token, s);
+  }
+  return s;
+}
+
 /** The index terms of `text`, as Lucene's EnglishAnalyzer produces them. */
 export function englishAnalyze(text: string): string[] {
   const out: string[] = [];
   for (const raw of standardTokenize(text)) {
     const token = luceneLowerCase(removePossessive(raw));
     if (LUCENE_ENGLISH_STOP_WORDS.has(token)) continue;
-    out.push(stemmer(token));
+    out.push(stem(token));
   }
   return out;
 }
