@@ -54,7 +54,7 @@ const EMOJI = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
 
 let segmenter: Intl.Segmenter | undefined;
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 // UAX #29 restricted to ASCII: letters, digits and "_" join; ":", "." and "'" join two letters (WB6/7); ".", ",",
 // ";" and "'" join two digits (WB11/12).
 const ASCII_WORD =
