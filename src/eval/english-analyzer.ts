@@ -11,41 +11,12 @@
 import { stemmer } from "stemmer";
 
 /** EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (Lucene 8 and 9). */
-export const LUCENE_ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
-  "a",
-  "an",
-  "and",
-  "are",
-  "as",
-  "at",
-  "be",
-  "but",
-  "by",
-  "for",
-  "if",
-  "in",
-  "into",
-  "is",
-  "it",
-  "no",
-  "not",
-  "of",
-  "on",
-  "or",
-  "such",
-  "that",
-  "the",
-  "their",
-  "then",
-  "there",
-  "these",
-  "they",
-  "this",
-  "to",
-  "was",
-  "will",
-  "with",
-]);
+export const LUCENE_ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there these they " +
+    "this to was will with"
+  ).split(" "),
+);
 
 const MAX_TOKEN_LENGTH = 255;
 const SINGLE_CHAR_SCRIPTS = /[\p{Script=Han}\p{Script=Hiragana}]/u;
