@@ -93,19 +93,15 @@ describe("qrels and run files", () => {
 });
 
 describe("BM25", () => {
-  it("matches whole words only and uses Robertson IDF", () => {
-    const idx = new Bm25Index({ k1: 1.2, b: 0.75 });
+  it("matches whole analysed words only (see eval-bm25.test.ts for Lucene parity)", () => {
+    const idx = new Bm25Index();
     idx.add("1", "the cat sat");
     idx.add("2", "concatenate strings");
     idx.add("3", "a dog");
-    const hits = idx.search("cat", 10);
     assert.deepEqual(
-      hits.map(([id]) => id),
+      idx.search("cats", 10).map(([id]) => id),
       ["1"],
     );
-    // N=3, n=1: idf = ln(1 + 2.5/1.5); tf=1, dl=3, avgdl=7/3
-    const idf = Math.log(1 + 2.5 / 1.5);
-    near(hits[0][1], (idf * 2.2) / (1 + 1.2 * (1 - 0.75 + (0.75 * 3) / (7 / 3))));
     assert.deepEqual(idx.search("c++ (", 5), []);
   });
 });
@@ -158,7 +154,7 @@ describe("rerankers eval", () => {
     near(out.systems[0].mean["mrr@10"], 2 / 8);
     const html = readFileSync(report, "utf8");
     assert.match(html, /<svg/);
-    assert.match(html, /Per-query nDCG@10 change/);
+    assert.match(html, /Per-query differences from the first stage/);
     assert.doesNotMatch(html, /<script|https?:\/\//);
   });
 });

@@ -4,9 +4,11 @@ import type { Ranker } from "../core/ranker.js";
 import { Reranker } from "../core/reranker.js";
 import { loadBeir, parseRun, readText } from "../eval/dataset.js";
 import { reportHtml } from "../eval/report-html.js";
-import { formatReportTable, runEvaluation } from "../eval/run-eval.js";
+import { runEvaluation } from "../eval/run-eval.js";
+import { formatReportTable, paperTable } from "../eval/tables.js";
+import type { EvalWarning } from "../eval/warnings.js";
 import { type BackendFlagValues, backendOptions } from "./backend-options.js";
-import { collect, positiveIntFlag, typesFor } from "./flags.js";
+import { collect, intFlag, positiveIntFlag, typesFor } from "./flags.js";
 import { stderrProgress } from "./progress.js";
 
 interface EvalFlags extends BackendFlagValues {
@@ -17,27 +19,47 @@ interface EvalFlags extends BackendFlagValues {
   split: string;
   run?: string;
   depth: string;
+  trials: string;
+  seed: string;
   json?: boolean;
+  markdown?: boolean;
+  latex?: boolean;
   report?: string;
+}
+
+/** Settings worth recording in the report; credentials never are. */
+function recordedSettings(options: Record<string, unknown>, flags: EvalFlags): Record<string, unknown> {
+  const safe = Object.fromEntries(
+    Object.entries(options).filter(([k]) => !/key|token|secret|password|auth/i.test(k)),
+  );
+  return { ...safe, lang: flags.lang, modelTypes: flags.modelType ?? [] };
 }
 
 async function runEvalCommand(flags: EvalFlags): Promise<void> {
   const depth = positiveIntFlag("depth", flags.depth);
+  const trials = positiveIntFlag("trials", flags.trials);
+  const seed = intFlag("seed", flags.seed, 0) as number;
   const types = typesFor(flags.model, flags.modelType);
   const data = await loadBeir(flags.dataset, flags.split);
-  const run = flags.run ? parseRun(await readText(flags.run), flags.run) : undefined;
+  const warnings: EvalWarning[] = [];
+  const run = flags.run ? parseRun(await readText(flags.run), flags.run, (w) => warnings.push(w)) : undefined;
+  const options = backendOptions(flags);
 
   const rankers: Ranker[] = [];
   try {
     for (const [i, model] of flags.model.entries()) {
-      rankers.push(
-        await Reranker(model, { modelType: types[i], lang: flags.lang, ...backendOptions(flags) }),
-      );
+      rankers.push(await Reranker(model, { modelType: types[i], lang: flags.lang, ...options }));
     }
     const bars = new Map<string, ReturnType<typeof stderrProgress>>();
     const report = await runEvaluation(flags.dataset, data, rankers, {
       run,
+      runPath: flags.run,
       depth,
+      split: flags.split,
+      trials,
+      seed,
+      warnings,
+      settings: recordedSettings(options, flags),
       onProgress: (model, p) => {
         const bar = bars.get(model) ?? stderrProgress(model);
         bars.set(model, bar);
@@ -46,7 +68,15 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       },
     });
     for (const bar of bars.values()) bar.stop();
-    process.stdout.write(`${flags.json ? JSON.stringify(report) : formatReportTable(report)}\n`);
+    for (const w of report.warnings) process.stderr.write(`warning: ${w.message}\n`);
+    const out = flags.json
+      ? JSON.stringify(report)
+      : flags.markdown
+        ? paperTable(report, "markdown")
+        : flags.latex
+          ? paperTable(report, "latex")
+          : formatReportTable(report);
+    process.stdout.write(`${out}\n`);
     if (flags.report) {
       await writeFile(flags.report, reportHtml(report));
       process.stderr.write(`report written to ${flags.report}\n`);
@@ -61,16 +91,20 @@ export function registerEvalCommand(program: Command, addBackendFlags: (cmd: Com
     program
       .command("eval")
       .description(
-        "rerank a BEIR-format dataset's first-stage candidates and report nDCG@10, MRR@10, Recall@10/100, MAP",
+        "rerank a BEIR-format dataset's first-stage candidates and report nDCG@10, MRR@10, Recall@10/100, MAP with significance tests",
       )
       .requiredOption("-m, --model <name>", "model to evaluate (repeatable)", collect)
       .option("-t, --model-type <type>", "method for all models, or one per --model (repeatable)", collect)
       .option("--lang <lang>", "language for family defaults", "en")
       .requiredOption("--dataset <dir>", "folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv")
       .option("--split <split>", "qrels split", "test")
-      .option("--run <file>", "first-stage TREC run file (default: BM25 over the corpus)")
+      .option("--run <file>", "first-stage TREC run file (default: Lucene-style BM25 over the corpus)")
       .option("--depth <n>", "candidates reranked per query", "100")
+      .option("--trials <n>", "randomization-test trials", "10000")
+      .option("--seed <n>", "randomization-test seed", "42")
       .option("--json", "print the full report as JSON")
+      .option("--markdown", "print a Markdown table for a paper")
+      .option("--latex", "print a LaTeX table for a paper")
       .option("--report <file.html>", "write a self-contained HTML report"),
   ).action((flags: EvalFlags) => runEvalCommand(flags));
 }
