@@ -194,18 +194,13 @@ describe("deploy/kubernetes: every manifest is valid", () => {
     return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
   }
 
-  it("has no unknown or misspelled field (strict validation)", () => {
-    assert.deepEqual(strictDiagnostics(objects), []);
-  });
-
-  it("the strict check catches a misspelled field (control)", () => {
+  it("has no unknown or misspelled field (strict validation), and a misspelled one is caught (control)", () => {
     const typo = structuredClone(deployment);
     typo.spec.template.spec.terminationGracePeriod = 35;
-    const found = strictDiagnostics([{ file: "typo", doc: typo }]);
-    assert.ok(
-      found.some((m) => m.includes("terminationGracePeriod")),
-      found.join("\n"),
-    );
+    // One program for both (building it is the slow part): only the control may have an error.
+    const found = strictDiagnostics([...objects, { file: "typo", doc: typo }]);
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /known properties.*terminationGracePeriod\b/);
   });
 
   it("kustomization.yaml lists the objects (all but the Secret example) and names the image the pods use", () => {
