@@ -80,7 +80,7 @@ interface Stage {
   healthcheck?: string[];
 }
 
-/** The container paths this Dockerfile names, longest first, so `/app/bin` maps inside `/app`. */
+/** The first segments of the container paths this Dockerfile names (`/app`, `/models`, ...). */
 function containerPrefixes(instructions: Instruction[]): string[] {
   const found = new Set<string>();
   const add = (p: string | null | undefined) => {
@@ -94,7 +94,21 @@ function containerPrefixes(instructions: Instruction[]): string[] {
     if (kw === "ENV") for (const a of args) add(a.split("=")[1]);
     if (i instanceof JSONInstruction) for (const s of i.getJSONStrings()) add(s.getJSONValue());
   }
-  return [...found].sort((a, b) => b.length - a.length);
+  return [...found].sort();
+}
+
+/** Paths a RUN step may name besides the Dockerfile's own: anything else would touch the host. */
+const HOST_PATHS_ALLOWED = new Set(["/dev/null"]);
+
+/** Refuse a RUN step that names an absolute path outside the mapped ones (it would run against the host). */
+function checkRunPaths(command: string, prefixes: string[], line: number): void {
+  for (const m of command.matchAll(/(?:^|[\s=:"'(`>])(\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]*)*)/g)) {
+    const path = m[1];
+    const first = `/${path.split("/")[1]}`;
+    if (!prefixes.includes(first) && !HOST_PATHS_ALLOWED.has(path)) {
+      fail(`line ${line}: RUN names ${path}, outside the paths this script maps (${prefixes.join(", ")})`);
+    }
+  }
 }
 
 function mapPath(stage: Stage, containerPath: string): string {
@@ -296,6 +310,10 @@ async function build(tmp: string): Promise<{ final: Stage; prefixes: string[] }>
         break;
       }
       case "RUN": {
+        if (stage.user && !/^0(:0)?$|^root(:root)?$/.test(stage.user)) {
+          fail(`line ${line}: RUN after USER ${stage.user} is not emulated (this script runs steps as root)`);
+        }
+        checkRunPaths(i.getArgumentsContent() ?? "", prefixes, line);
         const command = rewrite(i.getArgumentsContent() ?? "", stage.root, prefixes);
         const t0 = Date.now();
         const r = await run("/bin/sh", ["-c", command], {
