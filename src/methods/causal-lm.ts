@@ -10,7 +10,7 @@ import type { FactoryOptions } from "../core/registry.js";
 import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
 import { type HubOptions, resolveModelDir } from "../engine/hub.js";
 import {
-  type Dtype,
+  type DtypeChoice,
   findOnnxFile,
   type ModelFolder,
   namedOnnxFile,
@@ -173,7 +173,7 @@ export class CausalLm {
   }
 }
 
-async function findFirstOnnx(dir: string, dtype: Dtype): Promise<string> {
+async function findFirstOnnx(dir: string, dtype: DtypeChoice): Promise<string> {
   let first: unknown;
   for (const base of BASES) {
     try {
