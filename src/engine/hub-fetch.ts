@@ -117,7 +117,8 @@ async function request(
       throw e;
     }
     if (isAbort(error, signal)) throw new AbortedError("download was aborted", { cause: error });
-    throw new NetworkError(`cannot reach ${safeUrl(url)}: ${describe(error)}; ${CONNECTION_HINT}`, {
+    const reason = describe(error).split(url).join(safeUrl(url));
+    throw new NetworkError(`cannot reach ${safeUrl(url)}: ${reason}; ${CONNECTION_HINT}`, {
       cause: error,
       url: safeUrl(url),
     });

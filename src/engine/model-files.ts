@@ -23,8 +23,9 @@ export const DTYPES = Object.keys(SUFFIX) as Dtype[];
 
 /** Validate a user-supplied dtype (also accepts "float32", "float16", "quantized"); absent = `auto`. */
 export function parseDtype(value: unknown): DtypeChoice {
-  if (value === undefined || value === null || value === "auto") return "auto";
+  if (value === undefined || value === null) return "auto";
   const v = String(value).toLowerCase();
+  if (v === "auto") return "auto";
   const alias: Record<string, Dtype> = { float32: "fp32", float16: "fp16", quantized: "q8" };
   const d = (alias[v] ?? v) as Dtype;
   if (!(d in SUFFIX))
