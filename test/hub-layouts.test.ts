@@ -27,6 +27,8 @@ const OLD_NAME = "cross-encoder/ms-marco-MiniLM-L-6-v2";
 const NEW_NAME = "cross-encoder/ms-marco-MiniLM-L6-v2";
 const THIRD_PARTY_M3 = "someone/bge-reranker-v2-m3-onnx";
 const VESPA_ONLY = "someone/colbert-vespa-only";
+const T5_NO_ONNX = "someone/monot5-3b-no-onnx";
+const CE_NO_ONNX = "someone/cross-encoder-no-onnx";
 
 /** The fixture whose model files stand in for a family's real weights. */
 function fixtureFor(e: CatalogEntry): string {
@@ -76,6 +78,8 @@ before(async () => {
     "model.onnx.data",
   ]);
   repos[VESPA_ONLY] = buildRepo(VESPA_ONLY, "tiny-colbert", ["vespa_colbert.onnx"]);
+  repos[T5_NO_ONNX] = buildRepo(T5_NO_ONNX, "tiny-monot5", []);
+  repos[CE_NO_ONNX] = buildRepo(CE_NO_ONNX, "tiny-bert-cross-encoder", []);
   hub = await startMockHub({ repos, renamed: { [OLD_NAME]: NEW_NAME } });
 });
 
@@ -226,6 +230,24 @@ describe("models with no ONNX export anywhere", () => {
           e.message.includes(`--model-type ${entry.family}`),
       );
       assert.equal(hub.requests.length, from);
+    });
+  }
+
+  for (const [repo, modelType, task] of [
+    [T5_NO_ONNX, "t5", "text2text-generation"],
+    [CE_NO_ONNX, "cross-encoder", "text-classification"],
+  ]) {
+    test(`a repo outside the catalog without ONNX weights (${modelType}): the export command for its task`, async () => {
+      await assert.rejects(
+        Reranker(repo, { endpoint: hub.url, cacheDir: cacheDir(), modelType }),
+        (e: unknown) =>
+          e instanceof ModelFilesError &&
+          !e.message.includes("\n") &&
+          e.message.startsWith(`${repo}@main has no any of onnx/`) &&
+          e.message.includes(
+            `optimum-cli export onnx --model ${repo} --task ${task} ./${repo.split("/")[1]}-onnx`,
+          ),
+      );
     });
   }
 

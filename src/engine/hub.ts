@@ -18,7 +18,7 @@ import {
   isCommitHash,
   isRepoId,
 } from "./hub-config.js";
-import { baseHeaders, fetchToFile, type HubFileMeta, headFile, sha256File } from "./hub-fetch.js";
+import { baseHeaders, fetchToFile, type HubFileMeta, headFile, safeUrl, sha256File } from "./hub-fetch.js";
 import { withLock } from "./hub-lock.js";
 import { externalDataLocations } from "./onnx-external.js";
 
@@ -29,6 +29,8 @@ export { hubCacheDir, hubFileUrl, repoFolderName, setDefaultDownloadProgress } f
 export interface ModelFileSpec {
   required: (string | string[])[];
   optional?: string[];
+  /** optimum-cli `--task` that exports this kind of model: named when a Hub repo has no ONNX weights. */
+  exportTask?: string;
 }
 
 interface Entry {
@@ -86,7 +88,23 @@ function checkEntries(entries: Entry[]): void {
 }
 
 function describeEntry(entry: Entry): string {
-  return entry.candidates.length === 1 ? entry.candidates[0] : `any of ${entry.candidates.join(", ")}`;
+  const c = entry.candidates;
+  if (c.length === 1) return c[0];
+  return c.length <= 4
+    ? `any of ${c.join(", ")}`
+    : `any of ${c.slice(0, 2).join(", ")} or ${c.length - 2} other names`;
+}
+
+/** The error for a required entry the repo lacks; ONNX weights get the export command. */
+function missingEntryError(repo: string, s: HubSettings, entry: Entry, exportTask: string | undefined) {
+  const where = `${repo}@${s.revision} has no ${describeEntry(entry)} (${safeUrl(s.endpoint)}/${repo})`;
+  if (exportTask === undefined || !entry.candidates.every((c) => c.endsWith(".onnx"))) {
+    return new ModelFilesError(where);
+  }
+  const dir = `./${repo.split("/").pop()}-onnx`;
+  return new ModelFilesError(
+    `${where}: if it has no ONNX export, make one with \`optimum-cli export onnx --model ${repo} --task ${exportTask} ${dir}\` (pip install "optimum-onnx[onnxruntime]") and pass --model ${dir}`,
+  );
 }
 
 /** The first candidate of a required entry the cached snapshot holds, or undefined (`strict`: unknown = miss). */
@@ -186,6 +204,7 @@ async function resolveOnline(
   cache: RepoCache,
   entries: Entry[],
   s: HubSettings,
+  exportTask: string | undefined,
 ): Promise<string> {
   const what = `${repo}@${s.revision}`;
   // Once the first HEAD names the commit, every other file is asked for at that commit (one consistent snapshot)
@@ -234,11 +253,7 @@ async function resolveOnline(
       }
       break;
     }
-    if (!satisfied && entry.required) {
-      throw new ModelFilesError(
-        `${repo}@${s.revision} has no ${describeEntry(entry)} (${s.endpoint}/${repo})`,
-      );
-    }
+    if (!satisfied && entry.required) throw missingEntryError(repo, s, entry, exportTask);
   }
   if (commit === undefined)
     throw new ModelFilesError(`${what}: none of the requested files exist on ${s.endpoint}`);
@@ -288,7 +303,7 @@ export async function resolveModelDir(
     return cache.snapshotDir(s.revision);
   }
   try {
-    return await resolveOnline(repo, cache, entries, s);
+    return await resolveOnline(repo, cache, entries, s, files.exportTask);
   } catch (error) {
     // Python's fallback: connection errors and 5xx use the cache; 401/403/404 are real answers.
     if (!(error instanceof NetworkError) || (error.status !== undefined && error.status < 500)) throw error;

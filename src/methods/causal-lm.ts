@@ -101,6 +101,7 @@ export class CausalLm {
       {
         required: ["config.json", "tokenizer.json", choices],
         optional: ["tokenizer_config.json", "special_tokens_map.json"],
+        exportTask: "text-generation",
       },
       hubOptions(options),
     );

@@ -84,6 +84,7 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
     {
       required: ["config.json", "tokenizer.json", onnxFileCandidates(onnxFile, COLBERT_GRAPHS, dtype)],
       optional: ["tokenizer_config.json", "special_tokens_map.json", "model.safetensors"],
+      exportTask: "feature-extraction",
     },
     hubOptions(options),
   );

@@ -178,6 +178,7 @@ export interface Seq2SeqFiles {
 export function seq2seqHubFiles(dtype: DtypeChoice): {
   required: (string | string[])[];
   optional: string[];
+  exportTask: string;
 } {
   return {
     required: [
@@ -187,6 +188,7 @@ export function seq2seqHubFiles(dtype: DtypeChoice): {
       DECODER_BASES.flatMap((b) => onnxCandidates(b, dtype)),
     ],
     optional: ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json"],
+    exportTask: "text2text-generation",
   };
 }
 
