@@ -74,6 +74,11 @@ describe("pickOnnxFile(files, bases, dtype, cpu)", () => {
       "vespa_colbert.onnx",
     );
     assert.equal(pickOnnxFile(QWEN_ONNX, ["model"], "fp32", AVX2), undefined);
+    // Several graph names: the variant decides first, so an fp32 graph of any name beats a quantised one.
+    const causal = ["onnx/model_quantized.onnx", "onnx/decoder_model_merged.onnx"];
+    const bases = ["model", "decoder_model_merged", "decoder_model"];
+    assert.equal(pickOnnxFile(causal, bases, "auto", AVX2), "onnx/decoder_model_merged.onnx");
+    assert.equal(pickOnnxFile(causal, bases, "q8", AVX2), "onnx/model_quantized.onnx");
   });
 
   test("candidates are the download order; the dtype of a picked file; dtype parsing", () => {

@@ -53,7 +53,7 @@ function progressReporter(): { listener: (e: DownloadProgress) => void; stop: ()
       import("cli-progress").then(({ default: cliProgress }) => {
         multi = new cliProgress.MultiBar(
           {
-            format: "{file} [{bar}] {percentage}% | {value}/{total} bytes | {eta_formatted} left",
+            format: "{file} [{bar}] {percentage}% | {value}/{total} bytes",
             stream: process.stderr,
             hideCursor: true,
           },

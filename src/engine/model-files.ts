@@ -58,8 +58,17 @@ export function variantSuffixes(dtype: DtypeChoice, cpu: CpuFeatures = cpuFeatur
  * Where the `base` weights for a dtype may stand, best first, relative to the model folder: `onnx/<name>.onnx`,
  * then `<name>.onnx` at the root, for each variant name. A pure function of (base, dtype, cpu).
  */
-export function onnxCandidates(base: string, dtype: DtypeChoice, cpu: CpuFeatures = cpuFeatures()): string[] {
-  return variantSuffixes(dtype, cpu).flatMap((s) => [`onnx/${base}${s}.onnx`, `${base}${s}.onnx`]);
+export function onnxCandidates(
+  base: string | readonly string[],
+  dtype: DtypeChoice,
+  cpu: CpuFeatures = cpuFeatures(),
+): string[] {
+  const bases = typeof base === "string" ? [base] : base;
+  // Variant first, then base: with several graph names (a causal LM's `model` / `decoder_model_merged`), an
+  // fp32 graph of any name wins over a quantised one.
+  return variantSuffixes(dtype, cpu).flatMap((s) =>
+    bases.flatMap((b) => [`onnx/${b}${s}.onnx`, `${b}${s}.onnx`]),
+  );
 }
 
 /** The best file among `files` (repo-relative paths) for these bases and dtype, or undefined. Pure. */
@@ -70,10 +79,7 @@ export function pickOnnxFile(
   cpu: CpuFeatures = cpuFeatures(),
 ): string | undefined {
   const present = new Set(files);
-  for (const base of bases) {
-    for (const candidate of onnxCandidates(base, dtype, cpu)) if (present.has(candidate)) return candidate;
-  }
-  return undefined;
+  return onnxCandidates(bases, dtype, cpu).find((candidate) => present.has(candidate));
 }
 
 /** The dtype a picked file name stands for (`onnx/model_qint8_avx512.onnx` → q8). */

@@ -5,7 +5,9 @@ import { type DtypeChoice, findOnnxFile, namedOnnxFile, onnxCandidates } from ".
 /** Hub options a factory may receive (camelCase backend options). */
 export function hubOptions(options: Record<string, unknown>): HubOptions {
   const pick = (k: string) => (typeof options[k] === "string" ? (options[k] as string) : undefined);
+  const timeoutMs = Number(options.timeoutMs);
   return {
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : undefined,
     revision: pick("revision"),
     cacheDir: pick("cacheDir"),
     token: pick("token") ?? pick("hfToken"),
@@ -43,7 +45,7 @@ export function onnxFileCandidates(
   dtype: DtypeChoice,
 ): string[] {
   if (onnxFile) return [onnxFile, `onnx/${onnxFile}`];
-  return (typeof base === "string" ? [base] : base).flatMap((b) => onnxCandidates(b, dtype));
+  return onnxCandidates(base, dtype);
 }
 
 /** The ONNX file to open: the user's `onnxFile` (`namedOnnxFile`), else the dtype variant (`findOnnxFile`). */

@@ -185,7 +185,7 @@ export function seq2seqHubFiles(dtype: DtypeChoice): {
       "config.json",
       "tokenizer.json",
       onnxCandidates("encoder_model", dtype),
-      DECODER_BASES.flatMap((b) => onnxCandidates(b, dtype)),
+      onnxCandidates(DECODER_BASES, dtype),
     ],
     optional: ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json"],
     exportTask: "text2text-generation",
@@ -194,16 +194,11 @@ export function seq2seqHubFiles(dtype: DtypeChoice): {
 
 export async function findSeq2SeqFiles(dir: string, dtype: DtypeChoice): Promise<Seq2SeqFiles> {
   const encoder = await findOnnxFile(dir, "encoder_model", dtype);
-  for (const base of DECODER_BASES) {
-    try {
-      return {
-        encoder,
-        decoder: await findOnnxFile(dir, base, dtype),
-        merged: base === "decoder_model_merged",
-      };
-    } catch (err) {
-      if (!(err instanceof ModelFilesError)) throw err;
-    }
+  try {
+    const decoder = await findOnnxFile(dir, DECODER_BASES, dtype);
+    return { encoder, decoder, merged: /(^|[\\/])decoder_model_merged[^\\/]*$/.test(decoder) };
+  } catch (err) {
+    if (!(err instanceof ModelFilesError)) throw err;
   }
   const names = DECODER_BASES.map((b) => onnxFileName(b, dtype)).join(" or ");
   throw new ModelFilesError(`no decoder in ${dir}: expected ${names}`, { path: dir });
