@@ -58,7 +58,7 @@ describe("resolveModel", () => {
     ["rankgpt3", undefined, local("rankgpt", "gpt-4o-mini")],
     ["rankgpt4", undefined, local("rankgpt", "gpt-4.1")],
     ["mxbaiv2", undefined, local("mxbaiv2", "mixedbread-ai/mxbai-rerank-base-v2")],
-    ["qwen3", undefined, local("qwen3", "Qwen/Qwen3-Reranker-0.6B")],
+    ["qwen3", undefined, local("qwen3", "onnx-community/Qwen3-Reranker-0.6B-ONNX")],
     // detection from names
     ["ms-marco-MiniLM-L-12-v2", undefined, local("flashrank", "ms-marco-MiniLM-L-12-v2")],
     ["ms-marco-TinyBERT-L-2-v2", undefined, local("flashrank", "ms-marco-TinyBERT-L-2-v2")],

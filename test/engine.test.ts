@@ -30,7 +30,7 @@ describe("model files", () => {
     assert.equal(onnxFileName("model", "q8"), "onnx/model_quantized.onnx");
     assert.equal(onnxFileName("model", "fp16"), "onnx/model_fp16.onnx");
     assert.equal(onnxFileName("decoder_model_merged", "q4"), "onnx/decoder_model_merged_q4.onnx");
-    assert.equal(parseDtype(undefined), "fp32");
+    assert.equal(parseDtype(undefined), "auto");
     assert.equal(parseDtype("quantized"), "q8");
     assert.throws(() => parseDtype("fp8"), InvalidInputError);
   });

@@ -2,15 +2,18 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
+import { sourceRepo } from "../core/catalog.js";
 import { normaliseDocuments, normaliseQuery } from "../core/documents.js";
 import { RerankersError } from "../core/errors.js";
 import { redactUrls } from "../core/redact.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { registerDownloadCommand } from "./download.js";
 import { registerEvalCommand } from "./eval.js";
 import { collect, intFlag } from "./flags.js";
 import { formatTable, resultWarnings, toRankOutput } from "./format.js";
+import { registerModelsCommand } from "./models.js";
 import { stderrProgress } from "./progress.js";
 import { readDocuments } from "./read-docs.js";
 import { registerServeCommand } from "./serve.js";
@@ -100,12 +103,17 @@ export function buildProgram(): Command {
     .option("--json", "print JSON")
     .action((name: string, flags: { modelType?: string; lang?: string; json?: boolean }) => {
       const resolved = resolveModel(name, { modelType: flags.modelType, lang: flags.lang });
+      // Where a local model's ONNX files come from (null: no export exists; see `rerankers models`).
+      const source = resolved.provider === null ? sourceRepo(resolved.model) : undefined;
+      const shown = source === undefined ? resolved : { ...resolved, source };
       const out = flags.json
-        ? JSON.stringify(resolved)
-        : `modelType: ${resolved.modelType}\nmodel:     ${resolved.model}\nprovider:  ${resolved.provider ?? "(local)"}`;
+        ? JSON.stringify(shown)
+        : `modelType: ${resolved.modelType}\nmodel:     ${resolved.model}\nprovider:  ${resolved.provider ?? "(local)"}${source === undefined ? "" : `\nsource:    ${source ?? "(no ONNX export: see the error when loading it)"}`}`;
       process.stdout.write(`${out}\n`);
     });
 
+  registerModelsCommand(program);
+  registerDownloadCommand(program);
   registerEvalCommand(program, addBackendFlags);
   registerServeCommand(program, addBackendFlags);
   return program;

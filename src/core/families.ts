@@ -32,7 +32,8 @@ export const FAMILY_DEFAULTS: Readonly<
   },
   pylate: { type: "pylate", defaults: { other: "lightonai/GTE-ModernColBERT-v1" } },
   mxbaiv2: { type: "mxbaiv2", defaults: { other: "mixedbread-ai/mxbai-rerank-base-v2" } },
-  qwen3: { type: "qwen3", defaults: { other: "Qwen/Qwen3-Reranker-0.6B" } },
+  // Qwen/Qwen3-Reranker-0.6B has no ONNX export; onnx-community ships q8 and q4 ones (see src/core/catalog.ts).
+  qwen3: { type: "qwen3", defaults: { other: "onnx-community/Qwen3-Reranker-0.6B-ONNX" } },
   rankgpt: { type: "rankgpt", defaults: { other: "gpt-4.1-mini" } },
   rankgpt3: { type: "rankgpt", defaults: { other: "gpt-4o-mini" } },
   rankgpt4: { type: "rankgpt", defaults: { other: "gpt-4.1" } },

@@ -13,6 +13,12 @@ export interface DownloadProgress {
   total: number | undefined;
 }
 
+/** How long a request may wait for response headers, and a body for its next bytes. */
+export interface HubTimeouts {
+  responseMs: number;
+  idleMs: number;
+}
+
 export interface HubOptions {
   /** Branch, tag or 40-hex commit (default `main`). */
   revision?: string;
@@ -27,6 +33,11 @@ export interface HubOptions {
   signal?: AbortSignal;
   /** Called as bytes arrive, e.g. to draw a progress bar. */
   onProgress?: (event: DownloadProgress) => void;
+  /**
+   * Connect + response-header timeout and body idle timeout, in ms (default: `HF_HUB_ETAG_TIMEOUT` seconds for
+   * metadata requests, `HF_HUB_DOWNLOAD_TIMEOUT` for downloads, 10 s each as in huggingface_hub).
+   */
+  timeoutMs?: number;
 }
 
 export interface HubSettings {
@@ -37,6 +48,28 @@ export interface HubSettings {
   offline: boolean;
   signal: AbortSignal | undefined;
   onProgress: ((event: DownloadProgress) => void) | undefined;
+  /** For HEAD (metadata) requests. */
+  metaTimeouts: HubTimeouts;
+  /** For file downloads. */
+  downloadTimeouts: HubTimeouts;
+}
+
+const DEFAULT_TIMEOUT_S = 10;
+
+/** A progress listener used when a call passes none (the CLI's `download` command sets one). */
+let defaultProgress: ((event: DownloadProgress) => void) | undefined;
+
+export function setDefaultDownloadProgress(listener: ((event: DownloadProgress) => void) | undefined): void {
+  defaultProgress = listener;
+}
+
+function timeouts(option: number | undefined, env: Env, name: string): HubTimeouts {
+  const fromEnv = Number(envValue(env, name));
+  const ms =
+    option !== undefined && option > 0
+      ? option
+      : (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_TIMEOUT_S) * 1000;
+  return { responseMs: ms, idleMs: ms };
 }
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";
@@ -93,7 +126,9 @@ export function hubSettings(options: HubOptions = {}, env: Env = process.env): H
     cacheDir: hubCacheDir(options.cacheDir, env),
     offline: options.offline ?? envFlag(env, "HF_HUB_OFFLINE"),
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress: options.onProgress ?? defaultProgress,
+    metaTimeouts: timeouts(options.timeoutMs, env, "HF_HUB_ETAG_TIMEOUT"),
+    downloadTimeouts: timeouts(options.timeoutMs, env, "HF_HUB_DOWNLOAD_TIMEOUT"),
   };
 }
 

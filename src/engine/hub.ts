@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, posix } from "node:path";
+import { catalogEntry, exportCommandError, sourceRepo } from "../core/catalog.js";
 import { InvalidInputError, ModelFilesError, NetworkError } from "../core/errors.js";
 import { RepoCache } from "./hub-cache.js";
 import {
@@ -17,16 +18,19 @@ import {
   isCommitHash,
   isRepoId,
 } from "./hub-config.js";
-import { baseHeaders, fetchToFile, type HubFileMeta, headFile, sha256File } from "./hub-fetch.js";
+import { baseHeaders, fetchToFile, type HubFileMeta, headFile, safeUrl, sha256File } from "./hub-fetch.js";
 import { withLock } from "./hub-lock.js";
+import { externalDataLocations } from "./onnx-external.js";
 
 export type { DownloadProgress, HubOptions } from "./hub-config.js";
-export { hubCacheDir, hubFileUrl, repoFolderName } from "./hub-config.js";
+export { hubCacheDir, hubFileUrl, repoFolderName, setDefaultDownloadProgress } from "./hub-config.js";
 
 /** The files a method needs. An array entry = the first of these paths that exists. */
 export interface ModelFileSpec {
   required: (string | string[])[];
   optional?: string[];
+  /** optimum-cli `--task` that exports this kind of model: named when a Hub repo has no ONNX weights. */
+  exportTask?: string;
 }
 
 interface Entry {
@@ -62,8 +66,45 @@ function entriesOf(files: ModelFileSpec): Entry[] {
   ];
 }
 
+/**
+ * A path inside a repository, as options (`onnxFile`) and servers (ONNX external data) name them: relative,
+ * `/`-separated, no empty, `.` or `..` segment, no backslash or drive letter. Anything else could leave the cache.
+ */
+export function isSafeRepoPath(path: string): boolean {
+  if (path === "" || path.length > 1024 || /[\\\0:]/.test(path) || path.startsWith("/")) return false;
+  return path.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+}
+
+function checkEntries(entries: Entry[]): void {
+  for (const entry of entries) {
+    for (const candidate of entry.candidates) {
+      if (!isSafeRepoPath(candidate)) {
+        throw new InvalidInputError(
+          `invalid file name "${candidate}" for a Hub model: use a path inside the repository (e.g. onnx/model_fp16.onnx)`,
+        );
+      }
+    }
+  }
+}
+
 function describeEntry(entry: Entry): string {
-  return entry.candidates.length === 1 ? entry.candidates[0] : `any of ${entry.candidates.join(", ")}`;
+  const c = entry.candidates;
+  if (c.length === 1) return c[0];
+  return c.length <= 4
+    ? `any of ${c.join(", ")}`
+    : `any of ${c.slice(0, 2).join(", ")} or ${c.length - 2} other names`;
+}
+
+/** The error for a required entry the repo lacks; ONNX weights get the export command. */
+function missingEntryError(repo: string, s: HubSettings, entry: Entry, exportTask: string | undefined) {
+  const where = `${repo}@${s.revision} has no ${describeEntry(entry)} (${safeUrl(s.endpoint)}/${repo})`;
+  if (exportTask === undefined || !entry.candidates.every((c) => c.endsWith(".onnx"))) {
+    return new ModelFilesError(where);
+  }
+  const dir = `./${repo.split("/").pop()}-onnx`;
+  return new ModelFilesError(
+    `${where}: if it has no ONNX export, make one with \`optimum-cli export onnx --model ${repo} --task ${exportTask} ${dir}\` (pip install "optimum-onnx[onnxruntime]") and pass --model ${dir}`,
+  );
 }
 
 /** The first candidate of a required entry the cached snapshot holds, or undefined (`strict`: unknown = miss). */
@@ -83,6 +124,32 @@ async function missingInCache(cache: RepoCache, commit: string, entries: Entry[]
   return undefined;
 }
 
+/** Repo paths of the external data files a graph refers to (relative to the graph's folder), validated. */
+async function externalDataOf(snapshot: string, graph: string): Promise<string[]> {
+  const locations = await externalDataLocations(join(snapshot, graph));
+  return locations.map((location) => {
+    const path = posix.join(posix.dirname(graph), location);
+    if (!isSafeRepoPath(location) || !isSafeRepoPath(path)) {
+      throw new ModelFilesError(`${graph} refers to external data outside its folder ("${location}")`);
+    }
+    return path;
+  });
+}
+
+/** The first cached ONNX graph of `entries` whose external data is not cached, as an entry, or undefined. */
+async function missingExternalData(cache: RepoCache, commit: string, entries: Entry[]) {
+  for (const entry of entries) {
+    for (const candidate of entry.candidates) {
+      if (!candidate.endsWith(".onnx") || (await cache.lookup(commit, candidate)) !== "present") continue;
+      for (const data of await externalDataOf(cache.snapshotDir(commit), candidate)) {
+        if ((await cache.lookup(commit, data)) !== "present") return { candidates: [data], required: true };
+      }
+      break;
+    }
+  }
+  return undefined;
+}
+
 /** Resolve without HTTP: `refs/{revision}` → snapshot; throws naming what is not cached. */
 async function resolveFromCache(
   repo: string,
@@ -97,7 +164,9 @@ async function resolveFromCache(
       path: cache.dir,
     });
   }
-  const missing = await missingInCache(cache, commit, entries, false);
+  const missing =
+    (await missingInCache(cache, commit, entries, false)) ??
+    (await missingExternalData(cache, commit, entries));
   if (missing !== undefined) {
     throw new ModelFilesError(
       `${why}: ${describeEntry(missing)} of ${repo}@${s.revision} is not in the Hub cache (${cache.snapshotDir(commit)})`,
@@ -125,6 +194,7 @@ async function downloadBlob(
       signal: s.signal,
       label: path,
       onProgress: s.onProgress,
+      timeouts: s.downloadTimeouts,
     });
   });
 }
@@ -134,6 +204,7 @@ async function resolveOnline(
   cache: RepoCache,
   entries: Entry[],
   s: HubSettings,
+  exportTask: string | undefined,
 ): Promise<string> {
   const what = `${repo}@${s.revision}`;
   // Once the first HEAD names the commit, every other file is asked for at that commit (one consistent snapshot)
@@ -144,37 +215,45 @@ async function resolveOnline(
     commit = found;
     await cache.writeRef(s.revision, found);
   };
+  /** Make `candidate` present in the snapshot; false when the repo does not have it. */
+  const fetchFile = async (candidate: string): Promise<boolean> => {
+    const known = commit === undefined ? "unknown" : await cache.lookup(commit, candidate);
+    if (known === "absent") return false;
+    if (known === "present") return true;
+    const url = hubFileUrl(s.endpoint, repo, commit ?? s.revision, candidate);
+    const meta = await headFile(url, what, baseHeaders(s.token, url, s.endpoint), s.signal, s.metaTimeouts);
+    await learn(meta.commit);
+    if (meta.kind === "absent") {
+      if (meta.commit !== undefined) await cache.markAbsent(meta.commit, candidate);
+      return false;
+    }
+    if ((await cache.lookup(meta.commit, candidate)) !== "present") {
+      // A file served without a CDN redirect is fetched at the resolved commit, not at the moving branch.
+      const downloadUrl =
+        meta.downloadUrl === url ? hubFileUrl(s.endpoint, repo, meta.commit, candidate) : meta.downloadUrl;
+      await downloadBlob(cache, { ...meta, downloadUrl }, candidate, s);
+      await cache.linkSnapshot(meta.commit, candidate, meta.etag);
+    }
+    return true;
+  };
   for (const entry of entries) {
     let satisfied = false;
     for (const candidate of entry.candidates) {
-      const known = commit === undefined ? "unknown" : await cache.lookup(commit, candidate);
-      if (known === "absent") continue;
-      if (known === "present") {
-        satisfied = true;
-        break;
-      }
-      const url = hubFileUrl(s.endpoint, repo, commit ?? s.revision, candidate);
-      const meta = await headFile(url, what, baseHeaders(s.token, url, s.endpoint), s.signal);
-      await learn(meta.commit);
-      if (meta.kind === "absent") {
-        if (meta.commit !== undefined) await cache.markAbsent(meta.commit, candidate);
-        continue;
-      }
-      if ((await cache.lookup(meta.commit, candidate)) !== "present") {
-        // A file served without a CDN redirect is fetched at the resolved commit, not at the moving branch.
-        const downloadUrl =
-          meta.downloadUrl === url ? hubFileUrl(s.endpoint, repo, meta.commit, candidate) : meta.downloadUrl;
-        await downloadBlob(cache, { ...meta, downloadUrl }, candidate, s);
-        await cache.linkSnapshot(meta.commit, candidate, meta.etag);
-      }
+      if (!(await fetchFile(candidate))) continue;
       satisfied = true;
+      // An ONNX graph's external data files go next to it, under the names the graph uses.
+      if (candidate.endsWith(".onnx") && commit !== undefined) {
+        for (const data of await externalDataOf(cache.snapshotDir(commit), candidate)) {
+          if (!(await fetchFile(data))) {
+            throw new ModelFilesError(
+              `${what}: ${candidate} refers to external data ${data}, which the repository does not have`,
+            );
+          }
+        }
+      }
       break;
     }
-    if (!satisfied && entry.required) {
-      throw new ModelFilesError(
-        `${repo}@${s.revision} has no ${describeEntry(entry)} (${s.endpoint}/${repo})`,
-      );
-    }
+    if (!satisfied && entry.required) throw missingEntryError(repo, s, entry, exportTask);
   }
   if (commit === undefined)
     throw new ModelFilesError(`${what}: none of the requested files exist on ${s.endpoint}`);
@@ -198,6 +277,14 @@ export async function resolveModelDir(
       `"${model}" is neither an existing folder nor a Hugging Face Hub id (org/name)`,
     );
   }
+  // Well-known names whose ONNX export lives in another repo are read from there; names with no export anywhere
+  // fail here with the command that makes one.
+  const source = sourceRepo(model);
+  const known = catalogEntry(model);
+  if (source === null && known !== undefined) throw exportCommandError(known);
+  const repo = source ?? model;
+  const entries = entriesOf(files);
+  checkEntries(entries);
   const s = hubSettings(options);
   // The revision names a file under refs/: keep it inside the cache.
   if (
@@ -206,19 +293,22 @@ export async function resolveModelDir(
   ) {
     throw new InvalidInputError(`invalid Hub revision "${s.revision}"`);
   }
-  const cache = new RepoCache(s.cacheDir, model);
-  const entries = entriesOf(files);
-  if (s.offline) return resolveFromCache(model, cache, entries, s, "offline mode");
-  if (isCommitHash(s.revision) && (await missingInCache(cache, s.revision, entries, true)) === undefined) {
+  const cache = new RepoCache(s.cacheDir, repo);
+  if (s.offline) return resolveFromCache(repo, cache, entries, s, "offline mode");
+  if (
+    isCommitHash(s.revision) &&
+    (await missingInCache(cache, s.revision, entries, true)) === undefined &&
+    (await missingExternalData(cache, s.revision, entries)) === undefined
+  ) {
     return cache.snapshotDir(s.revision);
   }
   try {
-    return await resolveOnline(model, cache, entries, s);
+    return await resolveOnline(repo, cache, entries, s, files.exportTask);
   } catch (error) {
     // Python's fallback: connection errors and 5xx use the cache; 401/403/404 are real answers.
     if (!(error instanceof NetworkError) || (error.status !== undefined && error.status < 500)) throw error;
     try {
-      return await resolveFromCache(model, cache, entries, s, "Hub unreachable");
+      return await resolveFromCache(repo, cache, entries, s, "Hub unreachable");
     } catch {
       throw error;
     }
@@ -255,6 +345,7 @@ export async function downloadFile(
       signal: s.signal,
       label: url,
       onProgress: s.onProgress,
+      timeouts: s.downloadTimeouts,
     });
   });
   return dest;

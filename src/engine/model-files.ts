@@ -1,9 +1,12 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidInputError, ModelFilesError } from "../core/errors.js";
+import { type CpuFeatures, cpuFeatures } from "./cpu-features.js";
 
 /** ONNX weight variants, named as in Optimum / transformers.js exports. */
 export type Dtype = "fp32" | "fp16" | "q8" | "int8" | "uint8" | "q4" | "q4f16" | "bnb4";
+/** `auto` (no dtype asked): fp32 when present, else the best variant present (8-bit first). */
+export type DtypeChoice = Dtype | "auto";
 
 const SUFFIX: Readonly<Record<Dtype, string>> = {
   fp32: "",
@@ -18,15 +21,73 @@ const SUFFIX: Readonly<Record<Dtype, string>> = {
 
 export const DTYPES = Object.keys(SUFFIX) as Dtype[];
 
-/** Validate a user-supplied dtype (also accepts "float32", "float16", "quantized"). */
-export function parseDtype(value: unknown): Dtype {
-  if (value === undefined || value === null) return "fp32";
+/** Validate a user-supplied dtype (also accepts "float32", "float16", "quantized"); absent = `auto`. */
+export function parseDtype(value: unknown): DtypeChoice {
+  if (value === undefined || value === null) return "auto";
   const v = String(value).toLowerCase();
+  if (v === "auto") return "auto";
   const alias: Record<string, Dtype> = { float32: "fp32", float16: "fp16", quantized: "q8" };
   const d = (alias[v] ?? v) as Dtype;
   if (!(d in SUFFIX))
-    throw new InvalidInputError(`unknown dtype "${String(value)}"; use one of ${DTYPES.join(", ")}`);
+    throw new InvalidInputError(`unknown dtype "${String(value)}"; use one of auto, ${DTYPES.join(", ")}`);
   return d;
+}
+
+/**
+ * The 8-bit variants for this CPU, best first: sentence-transformers' ISA-specific exports the CPU can run
+ * (VNNI > AVX-512 > AVX2 on x64, ARM64), then the generic `_quantized` / `_int8` / `_uint8` exports.
+ */
+function eightBitSuffixes(cpu: CpuFeatures): string[] {
+  const specific: string[] = [];
+  if (cpu.arch === "x64") {
+    if (cpu.vnni) specific.push("_qint8_avx512_vnni");
+    if (cpu.avx512) specific.push("_qint8_avx512");
+    if (cpu.avx2) specific.push("_quint8_avx2");
+  } else if (cpu.arch === "arm64") specific.push("_qint8_arm64");
+  return [...specific, "_quantized", "_int8", "_uint8"];
+}
+
+/** File-name suffixes for a dtype, in preference order. */
+export function variantSuffixes(dtype: DtypeChoice, cpu: CpuFeatures = cpuFeatures()): string[] {
+  if (dtype === "q8") return eightBitSuffixes(cpu);
+  if (dtype !== "auto") return [SUFFIX[dtype]];
+  return ["", ...eightBitSuffixes(cpu), "_fp16", "_q4", "_q4f16", "_bnb4"];
+}
+
+/**
+ * Where the `base` weights for a dtype may stand, best first, relative to the model folder: `onnx/<name>.onnx`,
+ * then `<name>.onnx` at the root, for each variant name. A pure function of (base, dtype, cpu).
+ */
+export function onnxCandidates(
+  base: string | readonly string[],
+  dtype: DtypeChoice,
+  cpu: CpuFeatures = cpuFeatures(),
+): string[] {
+  const bases = typeof base === "string" ? [base] : base;
+  // Variant first, then base: with several graph names (a causal LM's `model` / `decoder_model_merged`), an
+  // fp32 graph of any name wins over a quantised one.
+  return variantSuffixes(dtype, cpu).flatMap((s) =>
+    bases.flatMap((b) => [`onnx/${b}${s}.onnx`, `${b}${s}.onnx`]),
+  );
+}
+
+/** The best file among `files` (repo-relative paths) for these bases and dtype, or undefined. Pure. */
+export function pickOnnxFile(
+  files: readonly string[],
+  bases: readonly string[],
+  dtype: DtypeChoice,
+  cpu: CpuFeatures = cpuFeatures(),
+): string | undefined {
+  const present = new Set(files);
+  return onnxCandidates(bases, dtype, cpu).find((candidate) => present.has(candidate));
+}
+
+/** The dtype a picked file name stands for (`onnx/model_qint8_avx512.onnx` → q8). */
+export function dtypeOfFile(path: string): Dtype {
+  const name = path.replace(/^.*\//, "").replace(/\.onnx$/, "");
+  if (/_(quantized|qu?int8_\w+)$/.test(name)) return "q8";
+  for (const d of DTYPES) if (d !== "fp32" && name.endsWith(SUFFIX[d])) return d;
+  return "fp32";
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Hugging Face JSON files are free-form
@@ -70,9 +131,9 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
   return { dir, config, tokenizerConfig, specialTokensMap };
 }
 
-/** ("model", "q8") -> "onnx/model_quantized.onnx". */
-export function onnxFileName(base: string, dtype: Dtype): string {
-  return `onnx/${base}${SUFFIX[dtype]}.onnx`;
+/** ("model", "q8") -> "onnx/model_quantized.onnx": the Optimum / transformers.js name (`auto` → fp32). */
+export function onnxFileName(base: string, dtype: DtypeChoice): string {
+  return `onnx/${base}${dtype === "auto" ? "" : SUFFIX[dtype]}.onnx`;
 }
 
 /** Every *.onnx file in `onnx/` and at the root, as paths relative to `dir`. */
@@ -89,12 +150,35 @@ async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
-/** The ONNX file for this dtype: `onnx/<name>` first, then the root. ModelFilesError lists the variants present. */
-export async function findOnnxFile(dir: string, base: string, dtype: Dtype): Promise<string> {
-  const rel = onnxFileName(base, dtype);
-  const name = rel.slice("onnx/".length);
-  for (const candidate of [join(dir, rel), join(dir, name)]) if (await isFile(candidate)) return candidate;
+const noticed = new Set<string>();
+
+/** Say once on stderr which variant `auto` picked when there are no fp32 weights. */
+function noteAutoPick(dir: string, picked: string): void {
+  const key = join(dir, picked);
+  if (noticed.has(key)) return;
+  noticed.add(key);
+  process.stderr.write(
+    `rerankers: note: no fp32 ONNX weights in ${dir}; using ${picked} (dtype ${dtypeOfFile(picked)}); pass dtype to choose another variant\n`,
+  );
+}
+
+/**
+ * The ONNX file for this dtype (see `onnxCandidates`; `bases` in order, e.g. a causal LM's `model`,
+ * `decoder_model_merged`). ModelFilesError lists the variants present.
+ */
+export async function findOnnxFile(
+  dir: string,
+  base: string | readonly string[],
+  dtype: DtypeChoice,
+): Promise<string> {
+  const bases = typeof base === "string" ? [base] : base;
   const present = await listOnnxFiles(dir);
+  const picked = pickOnnxFile(present, bases, dtype);
+  if (picked !== undefined && (await isFile(join(dir, picked)))) {
+    if (dtype === "auto" && dtypeOfFile(picked) !== "fp32") noteAutoPick(dir, picked);
+    return join(dir, picked);
+  }
+  const rel = onnxFileName(bases[0], dtype);
   const variants = present.length > 0 ? `present: ${present.join(", ")}` : "no .onnx files present";
   throw new ModelFilesError(`model folder ${dir} has no ${rel} for dtype ${dtype} (${variants})`, {
     path: join(dir, rel),

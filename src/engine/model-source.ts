@@ -1,11 +1,13 @@
 import { InvalidInputError } from "../core/errors.js";
 import { type HubOptions, type ModelFileSpec, resolveModelDir } from "./hub.js";
-import { type Dtype, findOnnxFile, namedOnnxFile, onnxFileName } from "./model-files.js";
+import { type DtypeChoice, findOnnxFile, namedOnnxFile, onnxCandidates } from "./model-files.js";
 
 /** Hub options a factory may receive (camelCase backend options). */
 export function hubOptions(options: Record<string, unknown>): HubOptions {
   const pick = (k: string) => (typeof options[k] === "string" ? (options[k] as string) : undefined);
+  const timeoutMs = Number(options.timeoutMs);
   return {
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : undefined,
     revision: pick("revision"),
     cacheDir: pick("cacheDir"),
     token: pick("token") ?? pick("hfToken"),
@@ -28,23 +30,30 @@ export async function resolveModelSource(
   return resolveModelDir(model, files, options);
 }
 
-/** Where the `base` weights for this dtype may stand, relative to the folder: `onnx/<name>`, then `<name>`. */
-export function onnxVariantPaths(base: string, dtype: Dtype): [string, string] {
-  const rel = onnxFileName(base, dtype);
-  return [rel, rel.slice("onnx/".length)];
+/** Where the `base` weights for this dtype may stand, best first (`onnx/<name>`, then `<name>`, per variant). */
+export function onnxVariantPaths(base: string, dtype: DtypeChoice): string[] {
+  return onnxCandidates(base, dtype);
 }
 
-/** Hub download candidates ("the first of these that exists"): the user's `onnxFile`, else the dtype variant. */
-export function onnxFileCandidates(onnxFile: string | undefined, base: string, dtype: Dtype): string[] {
-  return onnxFile ? [onnxFile, `onnx/${onnxFile}`] : onnxVariantPaths(base, dtype);
+/**
+ * Hub download candidates ("the first of these that exists"): the user's `onnxFile`, else the dtype variants of
+ * each base in order (e.g. ColBERT's `model`, then answerai's root `vespa_colbert.onnx`).
+ */
+export function onnxFileCandidates(
+  onnxFile: string | undefined,
+  base: string | readonly string[],
+  dtype: DtypeChoice,
+): string[] {
+  if (onnxFile) return [onnxFile, `onnx/${onnxFile}`];
+  return onnxCandidates(base, dtype);
 }
 
 /** The ONNX file to open: the user's `onnxFile` (`namedOnnxFile`), else the dtype variant (`findOnnxFile`). */
 export async function locateOnnxFile(
   dir: string,
   onnxFile: string | undefined,
-  base: string,
-  dtype: Dtype,
+  base: string | readonly string[],
+  dtype: DtypeChoice,
 ): Promise<string> {
   return onnxFile ? namedOnnxFile(dir, onnxFile) : findOnnxFile(dir, base, dtype);
 }

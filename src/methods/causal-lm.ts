@@ -10,14 +10,14 @@ import type { FactoryOptions } from "../core/registry.js";
 import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
 import { type HubOptions, resolveModelDir } from "../engine/hub.js";
 import {
-  type Dtype,
+  type DtypeChoice,
   findOnnxFile,
   type ModelFolder,
   namedOnnxFile,
+  onnxCandidates,
   parseDtype,
   readModelFolder,
 } from "../engine/model-files.js";
-import { onnxVariantPaths } from "../engine/model-source.js";
 import { type OnnxSession, openSession, type TensorInput } from "../engine/onnx.js";
 import { Tokenizer } from "../engine/tokenizer.js";
 import { cacheFeeds, LOGITS_TO_KEEP, leftPad, pickLogits } from "./causal-lm-inputs.js";
@@ -95,12 +95,13 @@ export class CausalLm {
   static async open(options: FactoryOptions): Promise<CausalLm> {
     const dtype = parseDtype(options.dtype);
     const onnxFile = stringOption(options, "onnxFile", "onnx_file");
-    const choices = onnxFile === undefined ? BASES.flatMap((b) => onnxVariantPaths(b, dtype)) : [onnxFile];
+    const choices = onnxFile === undefined ? onnxCandidates(BASES, dtype) : [onnxFile];
     const dir = await resolveModelDir(
       options.model,
       {
         required: ["config.json", "tokenizer.json", choices],
         optional: ["tokenizer_config.json", "special_tokens_map.json"],
+        exportTask: "text-generation",
       },
       hubOptions(options),
     );
@@ -173,17 +174,8 @@ export class CausalLm {
   }
 }
 
-async function findFirstOnnx(dir: string, dtype: Dtype): Promise<string> {
-  let first: unknown;
-  for (const base of BASES) {
-    try {
-      return await findOnnxFile(dir, base, dtype);
-    } catch (err) {
-      if (!(err instanceof ModelFilesError)) throw err;
-      first ??= err;
-    }
-  }
-  throw first;
+async function findFirstOnnx(dir: string, dtype: DtypeChoice): Promise<string> {
+  return findOnnxFile(dir, BASES, dtype);
 }
 
 /** Score prepared rows in token-budget batches; `score` turns each row's picked logits into one score. */

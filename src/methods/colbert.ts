@@ -57,6 +57,9 @@ async function stanfordProjection(dir: string): Promise<DenseLayer | undefined> 
  * cacheBytes (document embedding LRU, default 256 MB, 0 disables), projection ("auto" | "apply" | "skip"),
  * docMaxLength (alias maxLength, the CLI's --max-length), dtype, onnxFile, threads, worker, batchSize, tokenBudget, and the Hub options.
  */
+/** `model` (onnx/ or root, as colbert-ir ships it), then answerai's root `vespa_colbert.onnx` (projection inside). */
+const COLBERT_GRAPHS = ["model", "vespa_colbert"];
+
 export const create: RankerFactory = async (options) => {
   const { method } = await loadColbert(options);
   return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
@@ -79,8 +82,9 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
   const dir = await resolveModelSource(
     options.model,
     {
-      required: ["config.json", "tokenizer.json", onnxFileCandidates(onnxFile, "model", dtype)],
+      required: ["config.json", "tokenizer.json", onnxFileCandidates(onnxFile, COLBERT_GRAPHS, dtype)],
       optional: ["tokenizer_config.json", "special_tokens_map.json", "model.safetensors"],
+      exportTask: "feature-extraction",
     },
     hubOptions(options),
   );
@@ -104,7 +108,7 @@ export async function loadColbert(options: FactoryOptions): Promise<LoadedColber
   if (projectionMode === "apply" && !projection)
     throw new ModelFilesError(`projection "apply" needs linear.weight in ${dir}/model.safetensors`);
 
-  const onnxPath = await locateOnnxFile(dir, onnxFile, "model", dtype);
+  const onnxPath = await locateOnnxFile(dir, onnxFile, COLBERT_GRAPHS, dtype);
   const encoder = await TokenEncoder.open(
     onnxPath,
     { threads: optInt(options, "threads"), worker: optBool(options, "worker") },

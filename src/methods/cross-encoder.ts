@@ -29,6 +29,7 @@ export const create: RankerFactory = async (options) => {
     {
       required: ["config.json", "tokenizer.json", onnxFileCandidates(onnxFile, "model", dtype)],
       optional: ["tokenizer_config.json", "special_tokens_map.json"],
+      exportTask: "text-classification",
     },
     hubOptions(options),
   );

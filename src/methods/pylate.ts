@@ -92,6 +92,7 @@ export async function loadPyLate(options: FactoryOptions): Promise<LoadedPyLate>
         "tokenizer_config.json",
         "special_tokens_map.json",
       ],
+      exportTask: "feature-extraction",
     },
     hubOptions(options),
   );

@@ -5,9 +5,10 @@ import type { FactoryOptions } from "../core/registry.js";
 import { scoreInBatches } from "../engine/batching.js";
 import { resolveModelDir } from "../engine/hub.js";
 import {
-  type Dtype,
+  type DtypeChoice,
   findOnnxFile,
   type ModelFolder,
+  onnxCandidates,
   onnxFileName,
   parseDtype,
   readModelFolder,
@@ -174,30 +175,30 @@ export interface Seq2SeqFiles {
 }
 
 /** Hub download list: the encoder, the first decoder variant present, and the tokenizer/config files. */
-export function seq2seqHubFiles(dtype: Dtype): { required: (string | string[])[]; optional: string[] } {
+export function seq2seqHubFiles(dtype: DtypeChoice): {
+  required: (string | string[])[];
+  optional: string[];
+  exportTask: string;
+} {
   return {
     required: [
       "config.json",
       "tokenizer.json",
-      onnxFileName("encoder_model", dtype),
-      DECODER_BASES.map((b) => onnxFileName(b, dtype)),
+      onnxCandidates("encoder_model", dtype),
+      onnxCandidates(DECODER_BASES, dtype),
     ],
     optional: ["tokenizer_config.json", "special_tokens_map.json", "generation_config.json"],
+    exportTask: "text2text-generation",
   };
 }
 
-export async function findSeq2SeqFiles(dir: string, dtype: Dtype): Promise<Seq2SeqFiles> {
+export async function findSeq2SeqFiles(dir: string, dtype: DtypeChoice): Promise<Seq2SeqFiles> {
   const encoder = await findOnnxFile(dir, "encoder_model", dtype);
-  for (const base of DECODER_BASES) {
-    try {
-      return {
-        encoder,
-        decoder: await findOnnxFile(dir, base, dtype),
-        merged: base === "decoder_model_merged",
-      };
-    } catch (err) {
-      if (!(err instanceof ModelFilesError)) throw err;
-    }
+  try {
+    const decoder = await findOnnxFile(dir, DECODER_BASES, dtype);
+    return { encoder, decoder, merged: /(^|[\\/])decoder_model_merged[^\\/]*$/.test(decoder) };
+  } catch (err) {
+    if (!(err instanceof ModelFilesError)) throw err;
   }
   const names = DECODER_BASES.map((b) => onnxFileName(b, dtype)).join(" or ");
   throw new ModelFilesError(`no decoder in ${dir}: expected ${names}`, { path: dir });

@@ -12,6 +12,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 
 export interface MockRequest {
+  /** Which server answered: the Hub itself or the CDN (another origin). */
+  server: "hub" | "cdn";
   method: string;
   path: string;
   range: string | undefined;
@@ -30,6 +32,16 @@ export interface MockHubOptions {
   cdnDelayMs?: number;
   /** Small files at a branch answer 307 to a relative `/api/resolve-cache/...` URL, as huggingface.co does. */
   relativeRedirects?: boolean;
+  /** Renamed repos: old id → new id; `/old/resolve/…` answers 307 with a relative Location to `/new/resolve/…`. */
+  renamed?: Record<string, string>;
+  /** How LFS redirects name the CDN: an absolute URL (default) or a protocol-relative `//host:port/…`. */
+  cdnLocation?: "absolute" | "protocol-relative";
+  /** Send this X-Linked-Etag for LFS files instead of their sha256 (e.g. `..`, to test the client's checks). */
+  linkedEtag?: string;
+  /** Requests whose path contains this string get no answer at all (the connection stays open). */
+  stallPath?: string;
+  /** GETs whose path contains this string get headers and `afterBytes` of the body, then nothing. */
+  stallBody?: { path: string; afterBytes: number };
 }
 
 export interface DropFault {
@@ -140,6 +152,13 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
   }
 
   function resolve(req: IncomingMessage, res: ServerResponse, log: MockRequest, cdnBase: string): void {
+    const renamed = /^\/(.+?)\/resolve\/(.+)$/.exec(log.path);
+    const newName = renamed === null ? undefined : options.renamed?.[renamed[1]];
+    if (renamed !== null && newName !== undefined) {
+      log.status = 307;
+      res.writeHead(307, { Location: `/${newName}/resolve/${renamed[2]}` }).end();
+      return;
+    }
     const match =
       /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(log.path) ??
       /^\/api\/resolve-cache\/models\/(.+?)\/([0-9a-f]{40})\/(.+)$/.exec(log.path);
@@ -181,11 +200,12 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
     const hash = hashOf(file);
     if (LFS_EXTENSIONS.test(path)) {
       log.status = 302;
+      const cdnFile = `${cdnBase}/cdn/${hash.sha256}`;
       res
         .writeHead(302, {
-          Location: `${cdnBase}/cdn/${hash.sha256}`,
+          Location: options.cdnLocation === "protocol-relative" ? cdnFile.replace(/^http:/, "") : cdnFile,
           "X-Repo-Commit": rev.commit,
-          "X-Linked-Etag": `"${hash.sha256}"`,
+          "X-Linked-Etag": `"${options.linkedEtag ?? hash.sha256}"`,
           "X-Linked-Size": size,
           ETag: `"${hash.gitSha1}"`,
         })
@@ -201,9 +221,10 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
     sendFile(req, res, file, log, { "X-Repo-Commit": rev.commit, ETag: etag });
   }
 
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
+  const handler = (server: "hub" | "cdn") => (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0];
     const log: MockRequest = {
+      server,
       method: req.method ?? "GET",
       path,
       range: req.headers.range,
@@ -220,6 +241,13 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
       res.writeHead(hub.outage).end();
       return;
     }
+    if (options.stallPath !== undefined && path.includes(options.stallPath)) return;
+    const stall = options.stallBody;
+    if (stall !== undefined && req.method === "GET" && path.includes(stall.path)) {
+      res.writeHead(200, { "Content-Length": 1_000_000 });
+      res.write(Buffer.alloc(stall.afterBytes));
+      return;
+    }
     const cdnMatch = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
     if (cdnMatch !== null) {
       const file = cdn.get(cdnMatch[1]);
@@ -234,8 +262,8 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
     resolve(req, res, log, cdnUrl);
   };
   // The CDN is another origin, as on the Hub, so that a client must not forward the token there.
-  const server = createServer(handler);
-  const cdnServer = createServer(handler);
+  const server = createServer(handler("hub"));
+  const cdnServer = createServer(handler("cdn"));
   const listen = async (s: Server) => {
     await new Promise<void>((done) => s.listen(0, "127.0.0.1", done));
     return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;

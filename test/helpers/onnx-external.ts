@@ -1,0 +1,119 @@
+/**
+ * Turn a fixture ONNX graph into a graph + external data file, as `onnx.save(..., save_as_external_data=True)`
+ * writes them (Optimum's `model.onnx` + `model.onnx_data`, other exporters' `model.onnx.data`): every initializer's
+ * `raw_data` moves to the data file and the TensorProto gets `data_location = EXTERNAL` and
+ * `external_data = [location, offset, length]`.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+function readVarint(buf: Uint8Array, at: number): [number, number] {
+  let n = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[at++];
+    n += (b & 127) * mul;
+    if (b < 128) return [n, at];
+    mul *= 128;
+  }
+}
+
+const lenField = (num: number, bytes: Uint8Array): Buffer =>
+  Buffer.concat([Uint8Array.from([...varint((num << 3) | 2), ...varint(bytes.length)]), bytes]);
+const varintField = (num: number, value: number) => Uint8Array.from([...varint(num << 3), ...varint(value)]);
+const entry = (key: string, value: string) =>
+  lenField(13, Buffer.concat([lenField(1, Buffer.from(key)), lenField(2, Buffer.from(value))]));
+
+interface Field {
+  num: number;
+  wire: number;
+  start: number;
+  end: number;
+  /** Payload of a length-delimited field. */
+  body?: Uint8Array;
+}
+
+function fields(buf: Uint8Array): Field[] {
+  const out: Field[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    const start = at;
+    const [tag, afterTag] = readVarint(buf, at);
+    const wire = tag & 7;
+    at = afterTag;
+    let body: Uint8Array | undefined;
+    if (wire === 0) at = readVarint(buf, at)[1];
+    else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) {
+      const [len, afterLen] = readVarint(buf, at);
+      body = buf.subarray(afterLen, afterLen + len);
+      at = afterLen + len;
+    } else throw new Error(`unexpected wire type ${wire}`);
+    out.push({ num: tag >>> 3, wire, start, end: at, body });
+  }
+  return out;
+}
+
+/** Rewrite one TensorProto: raw_data (9) → external data appended to `data`. */
+function externalise(tensor: Uint8Array, location: string, data: Buffer[], offset: { value: number }) {
+  const parts: Uint8Array[] = [];
+  let moved = false;
+  for (const f of fields(tensor)) {
+    if (f.num === 9 && f.body !== undefined && f.body.length > 0) {
+      const start = offset.value;
+      data.push(Buffer.from(f.body));
+      offset.value += f.body.length;
+      parts.push(entry("location", location), entry("offset", String(start)));
+      parts.push(entry("length", String(f.body.length)), varintField(14, 1));
+      moved = true;
+      continue;
+    }
+    parts.push(tensor.subarray(f.start, f.end));
+  }
+  return { bytes: Buffer.concat(parts), moved };
+}
+
+/**
+ * Write `graphPath` (the graph, initializers without bytes) and `graphDir/location` (their bytes) from `source`.
+ * Returns how many initializers moved out (a test checks it is > 0).
+ */
+export function writeExternalDataModel(
+  source: string,
+  graphPath: string,
+  dataPath: string,
+  location: string,
+) {
+  const model = readFileSync(source);
+  const data: Buffer[] = [];
+  const offset = { value: 0 };
+  let movedCount = 0;
+  const modelParts: Uint8Array[] = [];
+  for (const f of fields(model)) {
+    if (f.num !== 7 || f.body === undefined) {
+      modelParts.push(model.subarray(f.start, f.end));
+      continue;
+    }
+    const graphParts: Uint8Array[] = [];
+    for (const g of fields(f.body)) {
+      if (g.num === 5 && g.body !== undefined) {
+        const { bytes, moved } = externalise(g.body, location, data, offset);
+        if (moved) movedCount++;
+        graphParts.push(lenField(5, bytes));
+      } else graphParts.push(f.body.subarray(g.start, g.end));
+    }
+    modelParts.push(lenField(7, Buffer.concat(graphParts)));
+  }
+  writeFileSync(graphPath, Buffer.concat(modelParts));
+  writeFileSync(dataPath, Buffer.concat(data));
+  return movedCount;
+}
