@@ -250,6 +250,13 @@ describe("AI SDK providerOptions.rerankers", () => {
     );
   });
 
+  it("names topN (not topK) when rerank()'s topN is bad", async () => {
+    await assert.rejects(
+      rerank({ model: rerankingModel(ranker), query: CASE.query, documents: texts, topN: 1.5 }),
+      isInvalid(/^topN must be a non-negative integer, got 1\.5$/),
+    );
+  });
+
   it("rejects unknown keys and bad values before any model work, unwrapped by rerank()'s retries", async () => {
     const { ranker: spy, calls } = recording(ranker);
     const model = rerankingModel(spy);

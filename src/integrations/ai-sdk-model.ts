@@ -68,6 +68,9 @@ export function readCallOptions(
 }
 
 function topKOf(topN: number | undefined, topK: number | undefined): number | undefined {
+  if (topN !== undefined && (!Number.isInteger(topN) || topN < 0)) {
+    throw new InvalidInputError(`topN must be a non-negative integer, got ${describe(topN)}`);
+  }
   if (topN !== undefined && topK !== undefined && topN !== topK) {
     throw new InvalidInputError(
       `topN (${topN}) and providerOptions.rerankers.topK (${topK}) disagree; give one`,
