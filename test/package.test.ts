@@ -58,7 +58,7 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** `node <args>` in the consumer project. */
-function inConsumer(args: string[], timeout = 60_000) {
+function inConsumer(args: string[], timeout = 120_000) {
   return run(process.execPath, args, { cwd: consumer, timeout, maxBuffer: 16 * 1024 * 1024 });
 }
 
@@ -88,7 +88,7 @@ before(
     }
     symlinkSync(join(REPO_ROOT, "node_modules"), join(source, "node_modules"), "dir");
     const { stdout } = await timed("npm pack (with build)", () =>
-      run("npm", ["pack", "--json", "--pack-destination", work], { cwd: source, timeout: 180_000 }),
+      run("npm", ["pack", "--json", "--pack-destination", work], { cwd: source, timeout: 300_000 }),
     );
     packed = JSON.parse(stdout.slice(stdout.indexOf("[")))[0];
     tarball = join(work, (packed as unknown as { filename: string }).filename);
@@ -131,7 +131,7 @@ before(
       }),
     );
   },
-  { timeout: 240_000 },
+  { timeout: 420_000 },
 );
 
 after(() => {
@@ -302,7 +302,7 @@ describe("a consumer project with the tarball installed", () => {
     const result = await timed("tsc examples", () =>
       inConsumer(
         [join(consumer, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
-        120_000,
+        180_000,
       ).then(
         () => "",
         (error: { stdout?: string; message: string }) => error.stdout || error.message,
