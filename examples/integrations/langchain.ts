@@ -1,12 +1,12 @@
-// LangChain.js: rerank retrieved documents with a compressor. Run: npx tsx examples/integrations/langchain.ts
+// LangChain.js: rerank what a retriever returns. Run: npx tsx examples/integrations/langchain.ts
+// LangChain 1.x keeps ContextualCompressionRetriever in @langchain/classic (npm install @langchain/classic);
+// on LangChain 0.3: import { ContextualCompressionRetriever } from "langchain/retrievers/contextual_compression";
+import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { Document } from "@langchain/core/documents";
+import { BaseRetriever } from "@langchain/core/retrievers";
 import { RerankersCompressor } from "rerankers/langchain";
 
-const compressor = new RerankersCompressor({
-  ranker: { model: "../shared/fixtures/tiny-bert-cross-encoder", options: { modelType: "cross-encoder" } },
-  topK: 2,
-});
-const retrieved = [
+const faq = [
   new Document({
     pageContent: "Open Settings, choose Security and click Reset password.",
     metadata: { id: "pw" },
@@ -20,6 +20,22 @@ const retrieved = [
     metadata: { id: "2fa" },
   }),
 ];
-for (const doc of await compressor.compressDocuments(retrieved, "How do I reset my password?")) {
+
+// Stands in for your vector store's retriever (`vectorStore.asRetriever()`).
+class FaqRetriever extends BaseRetriever {
+  override lc_namespace = ["examples", "faq"];
+  override async _getRelevantDocuments(): Promise<Document[]> {
+    return faq;
+  }
+}
+
+const retriever = new ContextualCompressionRetriever({
+  baseCompressor: new RerankersCompressor({
+    ranker: { model: "../shared/fixtures/tiny-bert-cross-encoder", options: { modelType: "cross-encoder" } },
+    topK: 2,
+  }),
+  baseRetriever: new FaqRetriever(),
+});
+for (const doc of await retriever.invoke("How do I reset my password?")) {
   console.log(doc.metadata.relevanceScore.toFixed(4), doc.metadata.id, doc.pageContent);
 }

@@ -1,5 +1,5 @@
 // LlamaIndex.TS: a node postprocessor. Run: npx tsx examples/integrations/llamaindex.ts
-import { TextNode } from "@llamaindex/core/schema";
+import { MetadataMode, TextNode } from "llamaindex";
 import { RerankersPostprocessor } from "rerankers/llamaindex";
 
 const postprocessor = new RerankersPostprocessor({
@@ -12,5 +12,5 @@ const nodes = [
   "Two-factor authentication adds a code from your phone.",
 ].map((text, i) => ({ node: new TextNode({ text, id_: `n${i}` }) }));
 for (const { node, score } of await postprocessor.postprocessNodes(nodes, "How do I reset my password?")) {
-  console.log(score?.toFixed(4), node.id_, node.getContent());
+  console.log(score?.toFixed(4), node.id_, node.getContent(MetadataMode.NONE));
 }

@@ -1,6 +1,6 @@
-import type { MessageContent } from "@llamaindex/core/llms";
-import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
-import type { NodeWithScore } from "@llamaindex/core/schema";
+// Types only (no runtime import): from `llamaindex`, the package LlamaIndex.TS users install, so that nodes built
+// with its classes match (it re-exports `@llamaindex/core`, which is deprecated as a direct dependency).
+import type { BaseNodePostprocessor, MessageContent, NodeWithScore } from "llamaindex";
 import { InvalidInputError } from "../core/errors.js";
 import { lazyRanker, type RankerSource, relevanceOf } from "./ranker-source.js";
 
