@@ -5,9 +5,9 @@ import { Reranker } from "../core/reranker.js";
 import { loadBeir, parseRun, readText } from "../eval/dataset.js";
 import { reportHtml } from "../eval/report-html.js";
 import { formatReportTable, runEvaluation } from "../eval/run-eval.js";
-import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { type BackendFlagValues, rerankerOptions } from "./backend-options.js";
 import { collect, positiveIntFlag, typesFor } from "./flags.js";
-import { stderrProgress } from "./progress.js";
+import { downloadProgress, stderrProgress } from "./progress.js";
 
 interface EvalFlags extends BackendFlagValues {
   model: string[];
@@ -29,10 +29,14 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
 
   const rankers: Ranker[] = [];
   try {
-    for (const [i, model] of flags.model.entries()) {
-      rankers.push(
-        await Reranker(model, { modelType: types[i], lang: flags.lang, ...backendOptions(flags) }),
-      );
+    const downloads = downloadProgress();
+    try {
+      for (const [i, model] of flags.model.entries()) {
+        const options = rerankerOptions(model, types[i], flags.lang, flags, downloads.onDownloadProgress);
+        rankers.push(await Reranker(model, options));
+      }
+    } finally {
+      downloads.stop();
     }
     const bars = new Map<string, ReturnType<typeof stderrProgress>>();
     const report = await runEvaluation(flags.dataset, data, rankers, {

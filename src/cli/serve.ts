@@ -1,8 +1,10 @@
 import type { Command } from "commander";
+import { InvalidInputError } from "../core/errors.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
 import { startServer } from "../server/serve.js";
-import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { type BackendFlagValues, rerankerOptions } from "./backend-options.js";
 import { collect, intFlag, typesFor } from "./flags.js";
+import { downloadProgress } from "./progress.js";
 
 interface ServeFlags extends BackendFlagValues {
   model: string[];
@@ -20,10 +22,28 @@ interface ServeFlags extends BackendFlagValues {
   shutdownTimeout?: string;
 }
 
+/** A port in use or not allowed is a usage error (exit 2) naming the address, not an "unexpected error". */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE")
+    return new InvalidInputError(
+      `cannot listen on ${address}: the port is already in use; pick another --port (0 picks a free one)`,
+    );
+  if (code === "EACCES")
+    return new InvalidInputError(`cannot listen on ${address}: permission denied; use a port above 1023`);
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new InvalidInputError(
+      `cannot listen on ${address}: --host ${host} is not an address of this machine`,
+    );
+  return err;
+}
+
 async function runServe(flags: ServeFlags): Promise<void> {
   const types = typesFor(flags.model, flags.modelType);
   // For `serve`, --api-key is the key clients must send; hosted backends read their own keys from the environment.
-  const { apiKey: serverKey, ...shared } = backendOptions(flags);
+  const serverKey = flags.apiKey;
+  const backendFlags: BackendFlagValues = { ...flags, apiKey: undefined };
   const limits: Partial<ServerLimits> = {};
   const set = (key: keyof ServerLimits, flag: string, raw: string | undefined, min: number) => {
     const v = intFlag(flag, raw, min);
@@ -36,18 +56,24 @@ async function runServe(flags: ServeFlags): Promise<void> {
   set("maxConcurrent", "max-concurrent", flags.maxConcurrent, 1);
   set("maxQueue", "max-queue", flags.maxQueue, 0);
 
+  const port = intFlag("port", flags.port, 0) ?? 8080;
+  const downloads = downloadProgress();
   const server = await startServer({
     models: flags.model.map((name, i) => ({
       name,
-      options: { modelType: types[i], lang: flags.lang, ...shared },
+      options: rerankerOptions(name, types[i], flags.lang, backendFlags, downloads.onDownloadProgress),
     })),
     host: flags.host,
-    port: intFlag("port", flags.port, 0),
-    apiKey: (serverKey as string | undefined) ?? process.env.RERANKERS_API_KEY,
+    port,
+    apiKey: serverKey ?? process.env.RERANKERS_API_KEY,
     limits,
     worker: flags.worker,
     shutdownGraceMs: intFlag("shutdown-timeout", flags.shutdownTimeout, 0),
-  });
+  })
+    .catch((err) => {
+      throw listenError(err, flags.host, port);
+    })
+    .finally(downloads.stop);
   process.stderr.write(`rerankers: serving ${flags.model.join(", ")} on ${server.url}\n`);
 
   await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Ranker } from "../core/ranker.js";
+import { familyKind } from "../core/registry.js";
 import { Reranker, type RerankerOptions } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { createApp } from "./app.js";
@@ -33,7 +34,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const rankers: Ranker[] = [];
   try {
     for (const m of options.models) {
-      const local = resolveModel(m.name, m.options).provider === null;
+      const resolved = resolveModel(m.name, m.options);
+      const local = resolved.provider === null && familyKind(resolved.modelType) !== "llm";
       const worker = local && (options.worker ?? true) ? { worker: true } : {};
       rankers.push(await Reranker(m.name, { ...worker, ...m.options }));
     }
@@ -53,6 +55,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       resolve(s as Server),
     );
     s.once("error", reject);
+  }).catch(async (err) => {
+    await Promise.all(rankers.map((r) => r.close())); // e.g. EADDRINUSE: release workers so the process can exit
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
