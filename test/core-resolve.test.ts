@@ -15,7 +15,7 @@ import { lexicalMethod } from "./helpers/lexical-ranker.js";
 // The test registers its own type; declaring its options lets `Reranker(name, { modelType: "lexical-test" })` type-check.
 declare module "../src/index.js" {
   interface CustomRerankerOptions {
-    "lexical-test": Record<string, never>;
+    "lexical-test": Record<never, never>;
   }
 }
 

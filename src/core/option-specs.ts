@@ -130,9 +130,9 @@ export interface FamilySpec {
 }
 
 const LOCAL_PEERS = ["onnxruntime-node", "@huggingface/tokenizers"] as const;
-const local = <O extends OptionSpec>(options: O) =>
+const local = <const O extends OptionSpec>(options: O) =>
   ({ kind: "local", options, requires: LOCAL_PEERS }) as const;
-const hosted = <O extends OptionSpec>(options: O) => ({ kind: "hosted", options }) as const;
+const hosted = <const O extends OptionSpec>(options: O) => ({ kind: "hosted", options }) as const;
 const OPENAI = "https://api.openai.com/v1";
 
 /** Built-in families by canonical model type. */

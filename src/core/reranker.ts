@@ -23,6 +23,23 @@ export type RerankerOptions = Shared & { modelType?: ModelType } & AnyBackendOpt
 /** Options when the model type is known: `modelType` and `lang` plus that family's backend options. */
 export type RerankerOptionsFor<T extends ModelType> = Shared & { modelType?: T } & BackendOptionsFor<T>;
 
+/** Names that do not fix the family (so any family's options may apply). */
+type NotAFamilyName<N extends string> = N extends FamilyName | `${HostedType}:${string}` ? never : unknown;
+
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/**
+ * The last overload is for a model type only known at run time (a `ModelType` variable, a config file): a
+ * literal model type must go through the first overload, which types the options for that family.
+ */
+type RunTimeModelType<O> = "modelType" extends keyof O
+  ? undefined extends O["modelType" & keyof O]
+    ? unknown
+    : true extends IsUnion<O["modelType" & keyof O]>
+      ? unknown
+      : never
+  : never;
+
 /**
  * The one-call factory: `await Reranker("cross-encoder/ms-marco-MiniLM-L-6-v2")`,
  * `await Reranker("cohere:rerank-v3.5")`, `await Reranker("colbert", { lang: "ja" })`.
@@ -42,7 +59,14 @@ export function Reranker<F extends FamilyName>(
   name: F,
   options?: Shared & { modelType?: undefined } & BackendOptionsFor<F>,
 ): Promise<Ranker>;
-export function Reranker(name: string, options?: RerankerOptions): Promise<Ranker>;
+export function Reranker<N extends string>(
+  name: N & NotAFamilyName<N>,
+  options?: Shared & { modelType?: undefined } & AnyBackendOptions,
+): Promise<Ranker>;
+export function Reranker<O extends RerankerOptions>(
+  name: string,
+  options: O & RunTimeModelType<O>,
+): Promise<Ranker>;
 export async function Reranker(
   name: string,
   options: Readonly<Record<string, unknown>> = {},
