@@ -1,4 +1,6 @@
 // LangChain.js: rerank retrieved documents with a compressor. Run: npx tsx examples/integrations/langchain.ts
+// The fixture model has random weights: the plumbing runs offline, but its ranking means nothing. Use a real
+// model name (e.g. "cross-encoder/ms-marco-MiniLM-L-6-v2") for real rankings.
 import { Document } from "@langchain/core/documents";
 import { RerankersCompressor } from "rerankers/langchain";
 
