@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { rerankerOptionsForAll } from "../src/cli/backend-options.js";
 import { readDocuments } from "../src/cli/read-docs.js";
 import { DTYPES } from "../src/engine/model-files.js";
 import { type CliRun, runCli, runNode } from "./helpers/cli.js";
@@ -303,6 +304,39 @@ describe("6. CLI basics", () => {
     assert.ok(oneLine(blocked), blocked.stderr);
     assert.match(blocked.stderr, /"onnxruntime-node" and "@huggingface\/tokenizers"/);
     assert.match(blocked.stderr, /`npm install onnxruntime-node @huggingface\/tokenizers`/);
+  });
+});
+
+describe("3. shared flags of serve/eval with several models", () => {
+  it("each model gets the shared options its family reads; an option nobody reads stays, to be reported", () => {
+    const [local, hosted] = rerankerOptionsForAll(
+      ["some/model", "cohere:rerank-v3.5"],
+      ["cross-encoder"],
+      "en",
+      {
+        dtype: "q8",
+        apiKey: "k",
+        option: ["sigmiod=true"],
+      },
+    );
+    assert.deepEqual(local, { modelType: "cross-encoder", lang: "en", dtype: "q8", sigmiod: true });
+    assert.deepEqual(hosted, { modelType: undefined, lang: "en", apiKey: "k", sigmiod: true });
+  });
+
+  it("serve with a typo in --option fails before listening, naming the closest option", async () => {
+    const r = await runCli([
+      "serve",
+      "-m",
+      TINY,
+      "-t",
+      "cross-encoder",
+      "--port",
+      "0",
+      "--option",
+      "sigmiod=true",
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /unknown option "sigmiod" for cross-encoder \(did you mean "sigmoid"\?\)/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { DownloadProgressEvent } from "../core/option-specs.js";
-import { familyKind } from "../core/registry.js";
+import { familyKind, familyOptionNames } from "../core/registry.js";
 import type { RerankerOptions } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { DTYPES } from "../engine/model-files.js";
@@ -75,4 +75,31 @@ export function rerankerOptions(
   )
     out.onDownloadProgress = onDownloadProgress;
   return out as RerankerOptions;
+}
+
+/**
+ * Options for several models sharing one set of flags (`serve`, `eval`): each model gets the shared options its
+ * family reads. An option no model reads is kept, so that `Reranker()` reports it ("did you mean …").
+ */
+export function rerankerOptionsForAll(
+  names: readonly string[],
+  types: readonly (string | undefined)[],
+  lang: string | undefined,
+  flags: BackendFlagValues,
+  onDownloadProgress?: (event: DownloadProgressEvent) => void,
+): RerankerOptions[] {
+  const all = names.map((name, i) => rerankerOptions(name, types[i], lang, flags, onDownloadProgress));
+  if (names.length < 2) return all;
+  const known = names.map((name, i) =>
+    familyOptionNames(resolveModel(name, { modelType: types[i], lang }).modelType),
+  );
+  const readBySome = (key: string) => known.some((names) => names === undefined || names.includes(key));
+  return all.map((options, i) => {
+    const own = known[i];
+    if (own === undefined) return options;
+    const kept = Object.entries(options).filter(
+      ([key]) => key === "modelType" || key === "lang" || own.includes(key) || !readBySome(key),
+    );
+    return Object.fromEntries(kept) as RerankerOptions;
+  });
 }

@@ -5,7 +5,7 @@ import { Reranker } from "../core/reranker.js";
 import { loadBeir, parseRun, readText } from "../eval/dataset.js";
 import { reportHtml } from "../eval/report-html.js";
 import { formatReportTable, runEvaluation } from "../eval/run-eval.js";
-import { type BackendFlagValues, rerankerOptions } from "./backend-options.js";
+import { type BackendFlagValues, rerankerOptionsForAll } from "./backend-options.js";
 import { collect, positiveIntFlag, typesFor } from "./flags.js";
 import { downloadProgress, stderrProgress } from "./progress.js";
 
@@ -31,10 +31,8 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
   try {
     const downloads = downloadProgress();
     try {
-      for (const [i, model] of flags.model.entries()) {
-        const options = rerankerOptions(model, types[i], flags.lang, flags, downloads.onDownloadProgress);
-        rankers.push(await Reranker(model, options));
-      }
+      const all = rerankerOptionsForAll(flags.model, types, flags.lang, flags, downloads.onDownloadProgress);
+      for (const [i, model] of flags.model.entries()) rankers.push(await Reranker(model, all[i]));
     } finally {
       downloads.stop();
     }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { InvalidInputError } from "../core/errors.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
 import { startServer } from "../server/serve.js";
-import { type BackendFlagValues, rerankerOptions } from "./backend-options.js";
+import { type BackendFlagValues, rerankerOptionsForAll } from "./backend-options.js";
 import { collect, intFlag, typesFor } from "./flags.js";
 import { downloadProgress } from "./progress.js";
 
@@ -59,10 +59,13 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const port = intFlag("port", flags.port, 0) ?? 8080;
   const downloads = downloadProgress();
   const server = await startServer({
-    models: flags.model.map((name, i) => ({
-      name,
-      options: rerankerOptions(name, types[i], flags.lang, backendFlags, downloads.onDownloadProgress),
-    })),
+    models: rerankerOptionsForAll(
+      flags.model,
+      types,
+      flags.lang,
+      backendFlags,
+      downloads.onDownloadProgress,
+    ).map((options, i) => ({ name: flags.model[i], options })),
     host: flags.host,
     port,
     apiKey: serverKey ?? process.env.RERANKERS_API_KEY,
