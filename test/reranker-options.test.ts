@@ -20,6 +20,7 @@ import {
 } from "../src/index.js";
 import { OPENAI_BASE_URL, readLlmConfig } from "../src/llm/config.js";
 import { RANKLLM_BASE_URL } from "../src/methods/rankllm.js";
+import { startServer } from "../src/server/serve.js";
 import { lexicalMethod } from "./helpers/lexical-ranker.js";
 import { oracleStarter } from "./helpers/llm-cases.js";
 
@@ -140,6 +141,14 @@ describe("option names are checked before anything loads", () => {
     registerRanker("options-test", factory);
     const unchecked = await Reranker("x", loose({ modelType: "options-test", anything: 1 }));
     assert.equal(unchecked.modelType, "options-test");
+  });
+
+  it("the server passes worker mode only to families that read it (an LLM ranker would reject it)", async () => {
+    const server = await startServer({
+      models: [{ name: "rankgpt", options: { baseUrl: "http://127.0.0.1:9/v1", apiKey: "k" } }],
+      port: 0,
+    });
+    await server.close();
   });
 
   it("every built-in family's declared options are camelCase names or the documented snake_case aliases", () => {

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Ranker } from "../core/ranker.js";
-import { familyKind } from "../core/registry.js";
+import { familyOptionNames } from "../core/registry.js";
 import { Reranker, type RerankerOptions } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { createApp } from "./app.js";
@@ -34,8 +34,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const rankers: Ranker[] = [];
   try {
     for (const m of options.models) {
+      // Worker mode only for families that read the option (not LLM rankers or hosted APIs).
       const resolved = resolveModel(m.name, m.options);
-      const local = resolved.provider === null && familyKind(resolved.modelType) !== "llm";
+      const local = familyOptionNames(resolved.modelType)?.includes("worker") ?? resolved.provider === null;
       const worker = local && (options.worker ?? true) ? { worker: true } : {};
       rankers.push(await Reranker(m.name, { ...worker, ...m.options }));
     }
