@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import "../src/core/families.js";
+import type { DtypeName } from "../src/core/option-specs.js";
 import type { Ranker } from "../src/core/ranker.js";
 import { Reranker } from "../src/core/reranker.js";
 import { DEFAULT_TOKEN_BUDGET } from "../src/engine/batching.js";
@@ -71,7 +72,7 @@ export async function runCrossEncoderBench(
   const threads = options.threads ?? defaultThreads();
   const tokenBudget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
 
-  const load = async (dtype: string): Promise<{ ranker: Ranker; ms: number }> => {
+  const load = async (dtype: DtypeName): Promise<{ ranker: Ranker; ms: number }> => {
     const t0 = performance.now();
     const ranker = await Reranker(dir, { modelType: "cross-encoder", dtype, threads, tokenBudget });
     return { ranker, ms: performance.now() - t0 };

@@ -19,6 +19,15 @@ export {
   UnsupportedOperationError,
 } from "./core/errors.js";
 export type {
+  AnyBackendOptions,
+  BackendOptionsFor,
+  CustomRerankerOptions,
+  DownloadProgressEvent,
+  DtypeName,
+  FamilyName,
+  ModelType,
+} from "./core/option-specs.js";
+export type {
   ListwiseMethod,
   ListwiseOutput,
   Method,
@@ -33,7 +42,7 @@ export type {
 export { createRanker, orderByScore } from "./core/ranker.js";
 export type { FactoryOptions, RankerFactory } from "./core/registry.js";
 export { knownTypes, registerRanker } from "./core/registry.js";
-export type { RerankerOptions } from "./core/reranker.js";
+export type { RerankerOptions, RerankerOptionsFor } from "./core/reranker.js";
 export { Reranker } from "./core/reranker.js";
 export type { ResolvedModel, ResolveOptions } from "./core/resolve.js";
 export { resolveModel } from "./core/resolve.js";

@@ -59,25 +59,31 @@ describe("backendOptions", () => {
 });
 
 describe("rerankers CLI", () => {
-  it("resolve --json prints what resolveModel returns", async () => {
+  it("resolve --json prints what resolveModel returns, plus where the model runs", async () => {
     const r = await cli(["resolve", "cross-encoder/ms-marco-MiniLM-L-12-v2", "--json"]);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), {
       modelType: "cross-encoder",
       model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
       provider: null,
+      runs: "local",
+      endpoint: null,
     });
     const hosted = await cli(["resolve", "cohere", "--lang", "fr", "--json"]);
     assert.deepEqual(JSON.parse(hosted.stdout), {
       modelType: "cohere",
       model: "rerank-v3.5",
       provider: "cohere",
+      runs: "hosted",
+      endpoint: null,
     });
     const typed = await cli(["resolve", "x", "--model-type", "tei", "--json"]);
     assert.deepEqual(JSON.parse(typed.stdout), {
       modelType: "text-embeddings-inference",
       model: "x",
       provider: "text-embeddings-inference",
+      runs: "hosted",
+      endpoint: null,
     });
   });
 

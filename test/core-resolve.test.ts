@@ -12,6 +12,13 @@ import {
 } from "../src/index.js";
 import { lexicalMethod } from "./helpers/lexical-ranker.js";
 
+// The test registers its own type; declaring its options lets `Reranker(name, { modelType: "lexical-test" })` type-check.
+declare module "../src/index.js" {
+  interface CustomRerankerOptions {
+    "lexical-test": Record<never, never>;
+  }
+}
+
 const local = (modelType: string, model: string) => ({ modelType, model, provider: null });
 const hosted = (provider: string, model: string) => ({ modelType: provider, model, provider });
 

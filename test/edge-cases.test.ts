@@ -12,14 +12,14 @@ import { after, describe, it } from "node:test";
 import { AbortedError, InvalidInputError, ModelFilesError, RerankersError } from "../src/core/errors.js";
 import type { Ranker } from "../src/core/ranker.js";
 import type { RankedResults } from "../src/core/results.js";
-import { Reranker } from "../src/index.js";
+import { type DtypeName, type ModelType, Reranker } from "../src/index.js";
 import { runCli } from "./helpers/cli.js";
 import { fixturePath } from "./helpers/fixtures.js";
 
 interface Subject {
   label: string;
   dir: string;
-  modelType: string;
+  modelType: ModelType;
   /** The ONNX file the method needs by default (relative to dir). */
   onnxFile: string;
 }
@@ -44,7 +44,7 @@ const SUBJECTS: Subject[] = [
   s("tiny-mxbai-v2", "qwen3", "onnx/model.onnx"),
 ];
 
-function s(fixture: string, modelType: string, onnxFile: string): Subject {
+function s(fixture: string, modelType: ModelType, onnxFile: string): Subject {
   return { label: `${fixture} as ${modelType}`, dir: fixturePath(fixture), modelType, onnxFile };
 }
 
@@ -139,7 +139,10 @@ for (const subject of SUBJECTS) {
         // cacheBytes 0: ColBERT/PyLate encode every document in every call, so position independence is the
         // model's, not the embedding cache's (other methods ignore the option).
         ranker = await bounded(
-          Reranker(subject.dir, { modelType: subject.modelType, cacheBytes: 0 }),
+          Reranker(subject.dir, {
+            modelType: subject.modelType,
+            ...(["colbert", "pylate"].includes(subject.modelType) ? { cacheBytes: 0 } : {}),
+          }),
           `${subject.label}: load`,
         );
         rankers.set(subject.label, ranker);
@@ -412,7 +415,7 @@ for (const subject of SUBJECTS) {
         "dtype q8",
       );
       await assert.rejects(
-        Reranker(subject.dir, { modelType: subject.modelType, dtype: "fp64" }),
+        Reranker(subject.dir, { modelType: subject.modelType, dtype: "fp64" as DtypeName }),
         InvalidInputError,
       );
     });

@@ -243,14 +243,14 @@ describe("rankgpt through Reranker()", () => {
     }
   });
 
-  test("OPENAI_API_KEY goes only to OpenAI; no key for OpenAI is an input error", async () => {
+  test("OPENAI_API_KEY goes to the endpoint the user configured (OpenAI SDK convention); no key for OpenAI is an input error", async () => {
     const saved = process.env.OPENAI_API_KEY;
     try {
       process.env.OPENAI_API_KEY = KEY;
       const o = await oracle();
       const ranker = await Reranker("rankgpt", { baseUrl: o.baseUrl });
       await ranker.rank("q", TEXTS.slice(0, 2));
-      assert.equal(o.requests[0].headers.authorization, undefined);
+      assert.equal(o.requests[0].headers.authorization, `Bearer ${KEY}`);
       delete process.env.OPENAI_API_KEY;
       await assert.rejects(Reranker("rankgpt"), InvalidInputError);
     } finally {

@@ -1,4 +1,6 @@
 // Vercel AI SDK: any reranker as a reranking model for rerank(). Run: npx tsx examples/integrations/ai-sdk.ts
+// The fixture model has random weights: the plumbing runs offline, but its ranking means nothing. Use a real
+// model name (e.g. "cross-encoder/ms-marco-MiniLM-L-6-v2") for real rankings.
 import { createProviderRegistry, rerank } from "ai";
 import { createRerankers, rerankingModel } from "rerankers/ai-sdk";
 

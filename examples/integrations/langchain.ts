@@ -1,4 +1,6 @@
 // LangChain.js: rerank what a retriever returns. Run: npx tsx examples/integrations/langchain.ts
+// The fixture model has random weights: the plumbing runs offline, but its ranking means nothing. Use a real
+// model name (e.g. "cross-encoder/ms-marco-MiniLM-L-6-v2") for real rankings.
 // LangChain 1.x keeps ContextualCompressionRetriever in @langchain/classic (npm install @langchain/classic);
 // on LangChain 0.3: import { ContextualCompressionRetriever } from "langchain/retrievers/contextual_compression";
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";

@@ -1,4 +1,6 @@
 // LlamaIndex.TS: a node postprocessor. Run: npx tsx examples/integrations/llamaindex.ts
+// The fixture model has random weights: the plumbing runs offline, but its ranking means nothing. Use a real
+// model name (e.g. "cross-encoder/ms-marco-MiniLM-L-6-v2") for real rankings.
 import { MetadataMode, TextNode } from "llamaindex";
 import { RerankersPostprocessor } from "rerankers/llamaindex";
 

@@ -7,9 +7,9 @@ import { reportHtml } from "../eval/report-html.js";
 import { runEvaluation } from "../eval/run-eval.js";
 import { formatReportTable, paperTable } from "../eval/tables.js";
 import type { EvalWarning } from "../eval/warnings.js";
-import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { type BackendFlagValues, backendOptions, rerankerOptionsForAll } from "./backend-options.js";
 import { collect, intFlag, positiveIntFlag, typesFor } from "./flags.js";
-import { stderrProgress } from "./progress.js";
+import { downloadProgress, stderrProgress } from "./progress.js";
 
 interface EvalFlags extends BackendFlagValues {
   model: string[];
@@ -47,8 +47,12 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
 
   const rankers: Ranker[] = [];
   try {
-    for (const [i, model] of flags.model.entries()) {
-      rankers.push(await Reranker(model, { modelType: types[i], lang: flags.lang, ...options }));
+    const downloads = downloadProgress();
+    try {
+      const all = rerankerOptionsForAll(flags.model, types, flags.lang, flags, downloads.onDownloadProgress);
+      for (const [i, model] of flags.model.entries()) rankers.push(await Reranker(model, all[i]));
+    } finally {
+      downloads.stop();
     }
     const bars = new Map<string, ReturnType<typeof stderrProgress>>();
     const report = await runEvaluation(flags.dataset, data, rankers, {

@@ -1,3 +1,4 @@
+import type { Command } from "commander";
 import { InvalidInputError } from "../core/errors.js";
 
 /** Commander collector for a repeatable flag. */
@@ -28,4 +29,24 @@ export function typesFor(models: string[], types: string[] | undefined): (string
   throw new InvalidInputError(
     `give one --model-type for all models or one per --model (${models.length}), not ${types.length}`,
   );
+}
+
+/**
+ * Check required options after commander's unknown-option check, so `--modle x` reports "unknown option
+ * '--modle' (Did you mean --model?)" instead of "required option '--model' not specified".
+ */
+export function checkRequiredAfterUnknown(cmd: Command): void {
+  const required = cmd.options.filter((o) => o.mandatory);
+  if (required.length === 0) return;
+  for (const o of required) o.mandatory = false;
+  cmd.hook("preAction", (_self, action) => {
+    for (const o of required) {
+      if (action.getOptionValue(o.attributeName()) === undefined) {
+        action.error(`error: required option '${o.flags}' not specified`, {
+          exitCode: 2,
+          code: "commander.missingMandatoryOptionValue",
+        });
+      }
+    }
+  });
 }

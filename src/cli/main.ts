@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { sourceRepo } from "../core/catalog.js";
@@ -8,14 +8,16 @@ import { RerankersError } from "../core/errors.js";
 import { redactUrls } from "../core/redact.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
-import { BACKEND_FLAGS, type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { BACKEND_FLAGS, type BackendFlagValues, rerankerOptions } from "./backend-options.js";
+import { registerCompletionCommand } from "./completion.js";
 import { registerDownloadCommand } from "./download.js";
 import { registerEvalCommand } from "./eval.js";
-import { collect, intFlag } from "./flags.js";
+import { checkRequiredAfterUnknown, collect, intFlag } from "./flags.js";
 import { formatTable, resultWarnings, toRankOutput } from "./format.js";
 import { registerModelsCommand } from "./models.js";
-import { stderrProgress } from "./progress.js";
-import { readDocuments } from "./read-docs.js";
+import { downloadProgress, stderrProgress } from "./progress.js";
+import { DOCS_FORMATS, readDocuments, stdinIsTerminal } from "./read-docs.js";
+import { describeResolved } from "./resolve-output.js";
 import { registerServeCommand } from "./serve.js";
 
 interface RankFlags extends BackendFlagValues {
@@ -24,6 +26,7 @@ interface RankFlags extends BackendFlagValues {
   lang?: string;
   query: string;
   docs?: string;
+  docsFormat?: string;
   topK?: string;
   batchSize?: string;
   json?: boolean;
@@ -40,15 +43,20 @@ export function addBackendFlags(cmd: Command): Command {
 async function runRank(flags: RankFlags): Promise<void> {
   // Validate everything before any model or network work.
   const query = normaliseQuery(flags.query);
-  const docs = await readDocuments(flags.docs);
+  if (stdinIsTerminal(flags.docs)) {
+    process.stderr.write(
+      "rerankers: reading documents from stdin (JSONL, one per line; end with Ctrl-D), or pass --docs FILE\n",
+    );
+  }
+  const docs = await readDocuments(flags.docs, flags.docsFormat);
   normaliseDocuments(docs);
   const topK = intFlag("top-k", flags.topK, 0);
   const batchSize = intFlag("batch-size", flags.batchSize, 1);
-  const ranker = await Reranker(flags.model, {
-    modelType: flags.modelType,
-    lang: flags.lang,
-    ...backendOptions(flags),
-  });
+  const downloads = downloadProgress();
+  const ranker = await Reranker(
+    flags.model,
+    rerankerOptions(flags.model, flags.modelType, flags.lang, flags, downloads.onDownloadProgress),
+  ).finally(downloads.stop);
   const progress = stderrProgress("ranking");
   try {
     const results = await ranker.rank(query, docs, {
@@ -71,7 +79,9 @@ async function runRank(flags: RankFlags): Promise<void> {
 export function buildProgram(): Command {
   const program = new Command("rerankers")
     .description("Rerank documents with any method: local ONNX models, hosted APIs, LLMs")
+    .version(packageVersion(), "-V, --version", "print the version")
     .option("--verbose", "print stack traces on errors")
+    .showSuggestionAfterError(true)
     .exitOverride();
 
   addBackendFlags(
@@ -89,6 +99,10 @@ export function buildProgram(): Command {
         "-d, --docs <file>",
         "documents: .jsonl, .json array or .txt (one per line); - or absent reads stdin",
       )
+      .option(
+        "--docs-format <format>",
+        `${DOCS_FORMATS.join(", ")} (default: from the extension; stdin and other names are jsonl)`,
+      )
       .option("-k, --top-k <k>", "return only the best k")
       .option("--batch-size <n>", "documents per model call")
       .option("--json", "print JSON instead of a table"),
@@ -100,23 +114,50 @@ export function buildProgram(): Command {
     .argument("<name>", "model name")
     .option("-t, --model-type <type>", "force the method")
     .option("--lang <lang>", "language for family defaults", "en")
+    .option("--base-url <url>", "endpoint (hosted providers, LLM rankers)")
     .option("--json", "print JSON")
-    .action((name: string, flags: { modelType?: string; lang?: string; json?: boolean }) => {
-      const resolved = resolveModel(name, { modelType: flags.modelType, lang: flags.lang });
-      // Where a local model's ONNX files come from (null: no export exists; see `rerankers models`).
-      const source = resolved.provider === null ? sourceRepo(resolved.model) : undefined;
-      const shown = source === undefined ? resolved : { ...resolved, source };
-      const out = flags.json
-        ? JSON.stringify(shown)
-        : `modelType: ${resolved.modelType}\nmodel:     ${resolved.model}\nprovider:  ${resolved.provider ?? "(local)"}${source === undefined ? "" : `\nsource:    ${source ?? "(no ONNX export: see the error when loading it)"}`}`;
-      process.stdout.write(`${out}\n`);
-    });
+    .action(
+      (name: string, flags: { modelType?: string; lang?: string; baseUrl?: string; json?: boolean }) => {
+        const resolved = resolveModel(name, { modelType: flags.modelType, lang: flags.lang });
+        const shown = describeResolved(resolved, flags.baseUrl);
+        // Where a local model's ONNX files come from (null: no export exists; see `rerankers models`).
+        const source = resolved.provider === null ? sourceRepo(resolved.model) : undefined;
+        const lines = [
+          `modelType: ${resolved.modelType}`,
+          `model:     ${resolved.model}`,
+          `provider:  ${shown.provider}`,
+        ];
+        if (source !== undefined)
+          lines.push(`source:    ${source ?? "(no ONNX export: see the error when loading it)"}`);
+        const out = flags.json
+          ? JSON.stringify({
+              ...resolved,
+              runs: shown.runs,
+              endpoint: shown.endpoint,
+              ...(source === undefined ? {} : { source }),
+            })
+          : lines.join("\n");
+        process.stdout.write(`${out}\n`);
+      },
+    );
 
   registerModelsCommand(program);
   registerDownloadCommand(program);
   registerEvalCommand(program, addBackendFlags);
   registerServeCommand(program, addBackendFlags);
+  registerCompletionCommand(program);
+  for (const cmd of program.commands) checkRequiredAfterUnknown(cmd);
   return program;
+}
+
+/** The package version (package.json sits two levels above both src/cli and dist/cli). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    return String(pkg.version);
+  } catch {
+    return "unknown";
+  }
 }
 
 /** Map any failure to one line on stderr and the documented exit code. */

@@ -4,8 +4,9 @@ import { redactUrls } from "../core/redact.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "../server/limits.js";
 import { startServer } from "../server/serve.js";
 import { serveWarnings } from "../server/warnings.js";
-import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { type BackendFlagValues, rerankerOptionsForAll } from "./backend-options.js";
 import { collect, intFlag, typesFor } from "./flags.js";
+import { downloadProgress } from "./progress.js";
 
 interface ServeFlags extends BackendFlagValues {
   model: string[];
@@ -24,10 +25,27 @@ interface ServeFlags extends BackendFlagValues {
   bodyTimeout?: string;
 }
 
+/** A port in use or not allowed is a usage error (exit 2) naming the address, not an "unexpected error". */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE")
+    return new InvalidInputError(
+      `cannot listen on ${address}: the port is already in use; pick another --port (0 picks a free one)`,
+    );
+  if (code === "EACCES")
+    return new InvalidInputError(`cannot listen on ${address}: permission denied; use a port above 1023`);
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+    return new InvalidInputError(
+      `cannot listen on ${address}: --host ${host} is not an address of this machine`,
+    );
+  return err;
+}
+
 async function runServe(flags: ServeFlags): Promise<void> {
   const types = typesFor(flags.model, flags.modelType);
   // For `serve`, --api-key is the key clients must send; hosted backends read their own keys from the environment.
-  const { apiKey: flagKey, ...shared } = backendOptions(flags);
+  const flagKey = flags.apiKey;
   const serverKey = flagKey !== undefined ? String(flagKey) : process.env.RERANKERS_API_KEY;
   // An empty key (e.g. an unset secret in a deployment template) must not silently turn auth off.
   if (serverKey !== undefined && serverKey.trim() === "") {
@@ -36,6 +54,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
       `${source} is empty: give a non-empty key, or leave it unset to serve without auth`,
     );
   }
+  const backendFlags: BackendFlagValues = { ...flags, apiKey: undefined };
   const limits: Partial<ServerLimits> = {};
   const set = (key: keyof ServerLimits, flag: string, raw: string | undefined, min: number) => {
     const v = intFlag(flag, raw, min);
@@ -49,18 +68,27 @@ async function runServe(flags: ServeFlags): Promise<void> {
   set("maxQueue", "max-queue", flags.maxQueue, 0);
   set("bodyTimeoutMs", "body-timeout", flags.bodyTimeout, 1);
 
+  const port = intFlag("port", flags.port, 0) ?? 8080;
+  const downloads = downloadProgress();
   const server = await startServer({
-    models: flags.model.map((name, i) => ({
-      name,
-      options: { modelType: types[i], lang: flags.lang, ...shared },
-    })),
+    models: rerankerOptionsForAll(
+      flags.model,
+      types,
+      flags.lang,
+      backendFlags,
+      downloads.onDownloadProgress,
+    ).map((options, i) => ({ name: flags.model[i], options })),
     host: flags.host,
-    port: intFlag("port", flags.port, 0),
+    port,
     apiKey: serverKey,
     limits,
     worker: flags.worker,
     shutdownGraceMs: intFlag("shutdown-timeout", flags.shutdownTimeout, 0),
-  });
+  })
+    .catch((err) => {
+      throw listenError(err, flags.host, port);
+    })
+    .finally(downloads.stop);
   for (const w of serveWarnings({ host: flags.host, apiKey: serverKey }))
     process.stderr.write(`rerankers: warning: ${w}\n`);
   process.stderr.write(`rerankers: serving ${redactUrls(flags.model.join(", "))} on ${server.url}\n`);

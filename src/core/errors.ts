@@ -68,18 +68,18 @@ export class NotImplementedError extends RerankersError {
 
 /** An optional peer dependency is not installed. The message names the exact install command. */
 export class MissingDependencyError extends RerankersError {
+  /** The first missing package; `packageNames` lists all of them. */
   readonly packageName: string;
+  readonly packageNames: readonly string[];
   readonly installCommand: string;
   constructor(packageName: string, purpose: string, options?: { cause?: unknown; extraPackages?: string[] }) {
-    const pkgs = [packageName, ...(options?.extraPackages ?? [])].join(" ");
-    const installCommand = `npm install ${pkgs}`;
-    super(
-      "missing_dependency",
-      3,
-      `${purpose} needs the optional package "${packageName}": run \`${installCommand}\``,
-      options,
-    );
+    const all = [packageName, ...(options?.extraPackages ?? [])];
+    const installCommand = `npm install ${all.join(" ")}`;
+    const names = all.map((p) => `"${p}"`).join(" and ");
+    const what = all.length === 1 ? "the optional package" : "the optional packages";
+    super("missing_dependency", 3, `${purpose} needs ${what} ${names}: run \`${installCommand}\``, options);
     this.packageName = packageName;
+    this.packageNames = all;
     this.installCommand = installCommand;
   }
 }

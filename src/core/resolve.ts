@@ -1,6 +1,7 @@
 import { InvalidInputError, UnknownModelError } from "./errors.js";
 import { FAMILY_DEFAULTS } from "./families.js";
-import { canonicalType, detectType, getFamily, knownTypes } from "./registry.js";
+import { canonicalType, detectType, getFamily, knownTypes, typeAliases } from "./registry.js";
+import { closest } from "./suggest.js";
 
 export interface ResolveOptions {
   /** An explicit model type always wins over detection. */
@@ -28,10 +29,17 @@ function familyDefault(family: string, lang: string): string {
   return model;
 }
 
+/** rank_llm's shorthands for the castorini checkpoints: resolving shows the checkpoint actually used. */
+export const RANKLLM_SHORTHANDS: Readonly<Record<string, string>> = {
+  rank_zephyr: "castorini/rank_zephyr_7b_v1_full",
+  rank_vicuna: "castorini/rank_vicuna_7b_v1",
+};
+
 function withType(modelType: string, model: string): ResolvedModel {
   const def = getFamily(modelType);
   if (!def) throw new UnknownModelError(`unknown model type "${modelType}"`, knownTypes());
-  return { modelType: def.type, model, provider: def.hosted ? def.type : null };
+  const expanded = def.type === "rankllm" ? (RANKLLM_SHORTHANDS[model.toLowerCase()] ?? model) : model;
+  return { modelType: def.type, model: expanded, provider: def.hosted ? def.type : null };
 }
 
 /**
@@ -46,7 +54,9 @@ export function resolveModel(name: string, options: ResolveOptions = {}): Resolv
   const lang = (options.lang ?? "en").toLowerCase();
   const explicit = options.modelType === undefined ? undefined : canonicalType(options.modelType);
   if (options.modelType !== undefined && explicit === undefined) {
-    throw new UnknownModelError(`unknown model type "${options.modelType}"`, knownTypes());
+    const guess = closest(String(options.modelType), [...knownTypes(), ...typeAliases()]);
+    const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+    throw new UnknownModelError(`unknown model type "${options.modelType}"${hint}`, knownTypes());
   }
   const trimmed = name.trim();
   const lower = trimmed.toLowerCase();

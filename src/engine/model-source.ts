@@ -1,4 +1,5 @@
 import { InvalidInputError } from "../core/errors.js";
+import { optFunction } from "../core/options.js";
 import { type HubOptions, type ModelFileSpec, resolveModelDir } from "./hub.js";
 import { type DtypeChoice, findOnnxFile, namedOnnxFile, onnxCandidates } from "./model-files.js";
 
@@ -13,6 +14,7 @@ export function hubOptions(options: Record<string, unknown>): HubOptions {
     token: pick("token") ?? pick("hfToken"),
     endpoint: pick("endpoint"),
     offline: options.offline === true ? true : undefined,
+    onProgress: optFunction<HubOptions["onProgress"]>(options, "onDownloadProgress"),
   };
 }
 

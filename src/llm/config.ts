@@ -33,27 +33,41 @@ export interface LlmConfig {
   chat?: ChatFunction;
 }
 
+function envValue(name: string): string | undefined {
+  const v = process.env[name]?.trim();
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/** The chat endpoint, as the OpenAI SDK picks it: the option, else `OPENAI_BASE_URL`, else the family default. */
+export function llmEndpoint(baseUrl: string | undefined, familyDefault = OPENAI_BASE_URL): string {
+  return (baseUrl ?? envValue("OPENAI_BASE_URL") ?? familyDefault).replace(/\/+$/, "");
+}
+
 /**
- * Read the shared LLM options. `apiKey` falls back to `OPENAI_API_KEY` when the endpoint is OpenAI itself, where
- * it is required unless a `chat` function is given (Ollama, vLLM and other local servers need none).
+ * Read the shared LLM options, following the OpenAI SDK's environment convention: `baseUrl` else
+ * `OPENAI_BASE_URL` else the family default; `apiKey` else `OPENAI_API_KEY`. The environment key goes to OpenAI
+ * or to the endpoint you configured (`baseUrl` / `OPENAI_BASE_URL`), never to a family's built-in local default.
+ * A key is required on OpenAI itself unless a `chat` function is given.
  */
 export function readLlmConfig(
   options: Readonly<Record<string, unknown>>,
   defaults: { model: string; baseUrl?: string; maxConcurrency?: number },
 ): LlmConfig {
-  const baseUrl = (optString(options, "baseUrl") ?? defaults.baseUrl ?? OPENAI_BASE_URL).replace(/\/+$/, "");
+  const explicitUrl = optString(options, "baseUrl");
+  const configured = explicitUrl !== undefined || envValue("OPENAI_BASE_URL") !== undefined;
+  const baseUrl = llmEndpoint(explicitUrl, defaults.baseUrl);
   if (!/^https?:\/\//i.test(baseUrl)) {
+    const from = explicitUrl !== undefined ? "baseUrl" : "OPENAI_BASE_URL";
     throw new InvalidInputError(
-      `baseUrl must start with http:// or https://, got ${JSON.stringify(baseUrl)}`,
+      `${from} must start with http:// or https://, got ${JSON.stringify(baseUrl)}`,
     );
   }
   const chat = optFunction<ChatFunction>(options, "chat");
-  // The environment key is only ever sent to OpenAI itself, never to another (possibly third-party) endpoint.
-  const envKey = baseUrl === OPENAI_BASE_URL ? process.env.OPENAI_API_KEY || undefined : undefined;
+  const envKey = configured || baseUrl === OPENAI_BASE_URL ? envValue("OPENAI_API_KEY") : undefined;
   const apiKey = optString(options, "apiKey") ?? envKey;
   if (chat === undefined && apiKey === undefined && baseUrl === OPENAI_BASE_URL) {
     throw new InvalidInputError(
-      `${defaults.model} on ${OPENAI_BASE_URL} needs an API key: pass apiKey or set OPENAI_API_KEY (or point baseUrl at a local server)`,
+      `${defaults.model} on ${OPENAI_BASE_URL} needs an API key: pass apiKey or set OPENAI_API_KEY (or point baseUrl / OPENAI_BASE_URL at a local server)`,
     );
   }
   return {

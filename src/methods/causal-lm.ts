@@ -4,7 +4,7 @@
  * in token-budget batches at the last real token.
  */
 import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
-import { optBool, optInt } from "../core/options.js";
+import { optBool, optFunction, optInt } from "../core/options.js";
 import type { PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions } from "../core/registry.js";
 import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
@@ -75,6 +75,7 @@ function hubOptions(options: FactoryOptions): HubOptions {
     token:
       stringOption(options, "token") ?? stringOption(options, "hubToken") ?? stringOption(options, "hfToken"),
     endpoint: stringOption(options, "endpoint"),
+    onProgress: optFunction<HubOptions["onProgress"]>(options, "onDownloadProgress"),
   };
 }
 

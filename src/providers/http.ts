@@ -137,6 +137,16 @@ export function serverMessage(text: string): string {
   return msg.length > MAX_SERVER_MESSAGE ? `${msg.slice(0, MAX_SERVER_MESSAGE)}…` : msg;
 }
 
+/** The URL as errors show it: no credentials, no query string (either may carry a key). */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "the endpoint";
+  }
+}
+
 function aborted(signal: AbortSignal): AbortedError {
   return new AbortedError("request was aborted", { cause: signal.reason });
 }
@@ -244,10 +254,10 @@ export async function requestJson<T = unknown>(req: HttpRequest): Promise<HttpRe
       retryAfter = parseRetryAfter(r.headers.get("retry-after"));
     } else if (r.kind === "timeout") {
       retryable = true;
-      reason = `no answer within ${timeoutMs} ms`;
+      reason = `${shownUrl(req.url)}: no answer within ${timeoutMs} ms`;
     } else {
       retryable = true;
-      reason = `network error (${r.reason})`;
+      reason = `network error reaching ${shownUrl(req.url)} (${r.reason})`;
     }
 
     if (!retryable || attempt > maxRetries) {

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Ranker } from "../core/ranker.js";
+import { familyOptionNames } from "../core/registry.js";
 import { Reranker, type RerankerOptions } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { createApp } from "./app.js";
@@ -33,7 +34,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const rankers: Ranker[] = [];
   try {
     for (const m of options.models) {
-      const local = resolveModel(m.name, m.options).provider === null;
+      // Worker mode only for families that read the option (not LLM rankers or hosted APIs).
+      const resolved = resolveModel(m.name, m.options);
+      const local = familyOptionNames(resolved.modelType)?.includes("worker") ?? resolved.provider === null;
       const worker = local && (options.worker ?? true) ? { worker: true } : {};
       rankers.push(await Reranker(m.name, { ...worker, ...m.options }));
     }
@@ -53,6 +56,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       resolve(s as Server),
     );
     s.once("error", reject);
+  }).catch(async (err) => {
+    await Promise.all(rankers.map((r) => r.close())); // e.g. EADDRINUSE: release workers so the process can exit
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
