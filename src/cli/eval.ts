@@ -2,10 +2,6 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Ranker } from "../core/ranker.js";
 import { Reranker } from "../core/reranker.js";
-import { loadBeir, parseRun, readText } from "../eval/dataset.js";
-import { reportHtml } from "../eval/report-html.js";
-import { runEvaluation } from "../eval/run-eval.js";
-import { formatReportTable, paperTable } from "../eval/tables.js";
 import type { EvalWarning } from "../eval/warnings.js";
 import { type BackendFlagValues, backendOptions, rerankerOptionsForAll } from "./backend-options.js";
 import { collect, intFlag, positiveIntFlag, typesFor } from "./flags.js";
@@ -36,6 +32,18 @@ function recordedSettings(options: Record<string, unknown>, flags: EvalFlags): R
 }
 
 async function runEvalCommand(flags: EvalFlags): Promise<void> {
+  // Loaded here so that other commands do not pay for the evaluation modules at start-up.
+  const [
+    { loadBeir, parseRun, readText },
+    { reportHtml },
+    { runEvaluation },
+    { formatReportTable, paperTable },
+  ] = await Promise.all([
+    import("../eval/dataset.js"),
+    import("../eval/report-html.js"),
+    import("../eval/run-eval.js"),
+    import("../eval/tables.js"),
+  ]);
   const depth = positiveIntFlag("depth", flags.depth);
   const trials = positiveIntFlag("trials", flags.trials);
   const seed = intFlag("seed", flags.seed, 0) as number;
