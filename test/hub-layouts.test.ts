@@ -236,7 +236,7 @@ describe("models with no ONNX export anywhere", () => {
   for (const [repo, modelType, task] of [
     [T5_NO_ONNX, "t5", "text2text-generation"],
     [CE_NO_ONNX, "cross-encoder", "text-classification"],
-  ]) {
+  ] as const) {
     test(`a repo outside the catalog without ONNX weights (${modelType}): the export command for its task`, async () => {
       await assert.rejects(
         Reranker(repo, { endpoint: hub.url, cacheDir: cacheDir(), modelType }),
@@ -312,8 +312,8 @@ describe("CLI: models, resolve, download", () => {
     const env = { HF_ENDPOINT: hub.url, HF_HUB_OFFLINE: undefined };
     const d = await runCli(["download", "BAAI/bge-reranker-large", "--cache-dir", dir], { env });
     assert.equal(d.code, 0, d.stderr);
-    assert.match(d.stderr, /^downloading onnx\/model\.onnx \(0\.\d MB\)$/m);
-    assert.match(d.stderr, /^downloading onnx\/model\.onnx_data \(0\.\d MB\)$/m);
+    assert.match(d.stderr, /^rerankers: downloading onnx\/model\.onnx \(\d+ KB\)$/m);
+    assert.match(d.stderr, /^rerankers: downloading onnx\/model\.onnx_data \(\d+ KB\)$/m);
     assert.match(d.stdout, /^ready: BAAI\/bge-reranker-large \(cross-encoder\)$/m);
     const c = crossCase("tiny-bert-cross-encoder");
     const r = await runCli(

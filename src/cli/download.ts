@@ -1,94 +1,32 @@
 import type { Command } from "commander";
 import { InvalidInputError } from "../core/errors.js";
+import { familyKind } from "../core/registry.js";
 import { Reranker } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
-import { type DownloadProgress, setDefaultDownloadProgress } from "../engine/hub-config.js";
-import { type BackendFlagValues, backendOptions } from "./backend-options.js";
+import { type BackendFlagValues, rerankerOptions } from "./backend-options.js";
+import { downloadProgress } from "./progress.js";
 
 interface DownloadFlags extends BackendFlagValues {
   modelType?: string;
   lang?: string;
 }
 
-/** Families that run over an API: nothing to download. */
-const API_FAMILIES = new Set(["rankgpt", "rankllm", "llm-relevance-filter"]);
-
-const mb = (bytes: number | undefined) =>
-  bytes === undefined ? "size unknown" : `${(bytes / 1e6).toFixed(1)} MB`;
-
-/** One progress bar per file on a TTY, else one plain "downloading X (N MB)" line per file. */
-function progressReporter(): { listener: (e: DownloadProgress) => void; stop: () => void } {
-  const started = new Set<string>();
-  if (!process.stderr.isTTY) {
-    return {
-      listener(e) {
-        if (started.has(e.file)) return;
-        started.add(e.file);
-        process.stderr.write(`downloading ${e.file} (${mb(e.total)})\n`);
-      },
-      stop() {},
-    };
-  }
-  type Bar = { update(n: number): void; setTotal(n: number): void };
-  let multi: { create(total: number, start: number, payload: object): Bar; stop(): void } | undefined;
-  const bars = new Map<string, Bar>();
-  const pending: DownloadProgress[] = [];
-  let loading = false;
-  const draw = (e: DownloadProgress) => {
-    if (multi === undefined) return;
-    let bar = bars.get(e.file);
-    if (bar === undefined) {
-      bar = multi.create(e.total ?? e.loaded, e.loaded, { file: e.file });
-      bars.set(e.file, bar);
-    }
-    if (e.total !== undefined) bar.setTotal(e.total);
-    bar.update(e.loaded);
-  };
-  return {
-    listener(e) {
-      if (multi !== undefined) return draw(e);
-      pending.push(e);
-      if (loading) return;
-      loading = true;
-      import("cli-progress").then(({ default: cliProgress }) => {
-        multi = new cliProgress.MultiBar(
-          {
-            format: "{file} [{bar}] {percentage}% | {value}/{total} bytes",
-            stream: process.stderr,
-            hideCursor: true,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        for (const p of pending.splice(0)) draw(p);
-      });
-    },
-    stop() {
-      multi?.stop();
-    },
-  };
-}
-
 async function runDownload(name: string, flags: DownloadFlags): Promise<void> {
   const resolved = resolveModel(name, { modelType: flags.modelType, lang: flags.lang });
-  if (resolved.provider !== null || API_FAMILIES.has(resolved.modelType)) {
+  if (resolved.provider !== null || familyKind(resolved.modelType) !== "local") {
     throw new InvalidInputError(
-      `${resolved.model} (${resolved.modelType}) runs over an API: there are no model files to download`,
+      `${resolved.model} (${resolved.modelType}) does not run locally: there are no model files to download`,
     );
   }
-  const progress = progressReporter();
-  setDefaultDownloadProgress(progress.listener);
+  const downloads = downloadProgress();
   try {
     // Loading the ranker fetches exactly the files its method needs (graph, external data, tokenizer, config)
     // and proves they open; then it is closed again.
-    const ranker = await Reranker(name, {
-      modelType: flags.modelType,
-      lang: flags.lang,
-      ...backendOptions(flags),
-    });
+    const options = rerankerOptions(name, flags.modelType, flags.lang, flags, downloads.onDownloadProgress);
+    const ranker = await Reranker(name, options);
     await ranker.close();
   } finally {
-    progress.stop();
-    setDefaultDownloadProgress(undefined);
+    downloads.stop();
   }
   process.stdout.write(`ready: ${resolved.model} (${resolved.modelType})\n`);
 }

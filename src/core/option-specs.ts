@@ -23,6 +23,7 @@ export type OptionSpec = Readonly<Record<string, OptionType>>;
 
 /** ONNX weight variants (`parseDtype` in src/engine/model-files.ts also accepts these aliases). */
 export type DtypeName =
+  | "auto"
   | "fp32"
   | "fp16"
   | "q8"
@@ -51,6 +52,7 @@ const HUB = {
   hfToken: "string",
   endpoint: "string",
   onDownloadProgress: "function",
+  timeoutMs: "number",
 } as const;
 
 /** Local ONNX inference. */
@@ -144,7 +146,16 @@ export const FAMILY_SPECS = {
     sigmoid: "boolean",
     normalize: "boolean",
   }),
-  flashrank: local({ ...HUB, ...ONNX, baseUrl: "string", maxLength: "number" }),
+  flashrank: local({
+    ...HUB,
+    ...ONNX,
+    baseUrl: "string",
+    maxLength: "number",
+    zipMaxTotalBytes: "number",
+    zipMaxEntryBytes: "number",
+    zipMaxEntries: "number",
+    zipMaxRatio: "number",
+  }),
   t5: local({
     ...HUB,
     ...ONNX,

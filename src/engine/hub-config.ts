@@ -56,13 +56,6 @@ export interface HubSettings {
 
 const DEFAULT_TIMEOUT_S = 10;
 
-/** A progress listener used when a call passes none (the CLI's `download` command sets one). */
-let defaultProgress: ((event: DownloadProgress) => void) | undefined;
-
-export function setDefaultDownloadProgress(listener: ((event: DownloadProgress) => void) | undefined): void {
-  defaultProgress = listener;
-}
-
 function timeouts(option: number | undefined, env: Env, name: string): HubTimeouts {
   const fromEnv = Number(envValue(env, name));
   const ms =
@@ -126,7 +119,7 @@ export function hubSettings(options: HubOptions = {}, env: Env = process.env): H
     cacheDir: hubCacheDir(options.cacheDir, env),
     offline: options.offline ?? envFlag(env, "HF_HUB_OFFLINE"),
     signal: options.signal,
-    onProgress: options.onProgress ?? defaultProgress,
+    onProgress: options.onProgress,
     metaTimeouts: timeouts(options.timeoutMs, env, "HF_HUB_ETAG_TIMEOUT"),
     downloadTimeouts: timeouts(options.timeoutMs, env, "HF_HUB_DOWNLOAD_TIMEOUT"),
   };

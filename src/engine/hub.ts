@@ -23,7 +23,7 @@ import { withLock } from "./hub-lock.js";
 import { externalDataLocations } from "./onnx-external.js";
 
 export type { DownloadProgress, HubOptions } from "./hub-config.js";
-export { hubCacheDir, hubFileUrl, repoFolderName, setDefaultDownloadProgress } from "./hub-config.js";
+export { hubCacheDir, hubFileUrl, repoFolderName } from "./hub-config.js";
 
 /** The files a method needs. An array entry = the first of these paths that exists. */
 export interface ModelFileSpec {

@@ -51,7 +51,7 @@ export function createRerankers(settings: RerankersProviderSettings = {}): Reran
       const entry: { model?: RerankersRerankingModel; ranker?: Promise<Ranker> } = {};
       // A failed load is not kept: the next call retries.
       const load = (): Promise<Ranker> => {
-        entry.ranker ??= Reranker(modelId, options).catch((err) => {
+        entry.ranker ??= Reranker(modelId, options ?? {}).catch((err) => {
           entry.ranker = undefined;
           throw err;
         });

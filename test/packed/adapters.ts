@@ -17,7 +17,7 @@ const { query, docs } = JSON.parse(readFileSync(referencePath, "utf8")).cases[0]
   docs: { text: string }[];
 };
 const texts = docs.map((d) => d.text);
-const source = { model, options: { modelType: "cross-encoder" } };
+const source = { model, options: { modelType: "cross-encoder" as const } };
 type Ranked = { index: number; score: number }[];
 
 class ListRetriever extends BaseRetriever {
