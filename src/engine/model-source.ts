@@ -1,6 +1,8 @@
 import { InvalidInputError } from "../core/errors.js";
 import { type HubOptions, type ModelFileSpec, resolveModelDir } from "./hub.js";
-import { type Dtype, findOnnxFile, namedOnnxFile, onnxFileName } from "./model-files.js";
+import { type Dtype, findOnnxFile, namedOnnxFile } from "./model-files.js";
+
+export { onnxFileCandidates, onnxVariantPaths } from "./model-info.js";
 
 /** Hub options a factory may receive (camelCase backend options). */
 export function hubOptions(options: Record<string, unknown>): HubOptions {
@@ -26,17 +28,6 @@ export async function resolveModelSource(
   if (typeof model !== "string" || model.trim() === "")
     throw new InvalidInputError("model must be a non-empty string");
   return resolveModelDir(model, files, options);
-}
-
-/** Where the `base` weights for this dtype may stand, relative to the folder: `onnx/<name>`, then `<name>`. */
-export function onnxVariantPaths(base: string, dtype: Dtype): [string, string] {
-  const rel = onnxFileName(base, dtype);
-  return [rel, rel.slice("onnx/".length)];
-}
-
-/** Hub download candidates ("the first of these that exists"): the user's `onnxFile`, else the dtype variant. */
-export function onnxFileCandidates(onnxFile: string | undefined, base: string, dtype: Dtype): string[] {
-  return onnxFile ? [onnxFile, `onnx/${onnxFile}`] : onnxVariantPaths(base, dtype);
 }
 
 /** The ONNX file to open: the user's `onnxFile` (`namedOnnxFile`), else the dtype variant (`findOnnxFile`). */
