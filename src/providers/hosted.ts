@@ -224,7 +224,8 @@ export function resultList(
 export function resolveApiKey(spec: ProviderSpec, options: HostedOptions): string | undefined {
   const fromOption = typeof options.apiKey === "string" && options.apiKey !== "" ? options.apiKey : undefined;
   // No `process` in browsers: there the key comes from the options only.
-  const fromEnv = spec.envKey ? globalThis.process?.env?.[spec.envKey] : undefined;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const fromEnv = spec.envKey ? env?.[spec.envKey] : undefined;
   const key = fromOption ?? (fromEnv === "" ? undefined : fromEnv);
   if (key === undefined && spec.keyRequired) {
     const env = spec.envKey ? `set ${spec.envKey} or ` : "";
