@@ -8,7 +8,7 @@
  */
 import { createReadStream, existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,30 @@ const TYPES: Record<string, string> = {
   ".map": "application/json; charset=utf-8",
 };
 
+/** Forward one request (method, headers, body) to `target` and stream the answer back. */
+async function forward(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(
+      (e): e is [string, string] => typeof e[1] === "string" && !["host", "connection"].includes(e[0]),
+    ),
+  );
+  try {
+    const upstream = await fetch(target, {
+      method: req.method,
+      headers,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+    res.writeHead(upstream.status, {
+      "content-type": upstream.headers.get("content-type") ?? "application/octet-stream",
+    });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  } catch {
+    res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway");
+  }
+}
+
 export interface StaticServer {
   url: string;
   /** Paths requested so far (for measuring what a page downloads). */
@@ -32,12 +56,15 @@ export interface StaticServer {
 
 /**
  * Serve `root` at "/" and each `mounts` folder at its prefix (e.g. { "/models/": fixturesDir }) on 127.0.0.1.
- * Only GET/HEAD of files inside those folders; anything else is 404.
+ * Only GET/HEAD of files inside those folders; anything else is 404. `proxies` forwards a prefix to another
+ * server (e.g. { "/cohere/": "http://127.0.0.1:9000" }): how a page reaches a hosted API without CORS or
+ * exposing a key.
  */
 export async function startStaticServer(
   root: string,
   mounts: Record<string, string> = {},
   port = 0,
+  proxies: Record<string, string> = {},
 ): Promise<StaticServer> {
   const requests: string[] = [];
   const bases = [...Object.entries(mounts), ["/", root] as [string, string]];
@@ -48,6 +75,8 @@ export async function startStaticServer(
     res.setHeader("cross-origin-embedder-policy", "require-corp");
     res.setHeader("cross-origin-resource-policy", "same-origin");
     res.setHeader("cache-control", "no-store");
+    const proxy = Object.entries(proxies).find(([p]) => path.startsWith(p));
+    if (proxy) return forward(req, res, proxy[1] + (req.url ?? "/").slice(proxy[0].length - 1));
     const [prefix, dir] = bases.find(([p]) => path.startsWith(p)) ?? ["/", root];
     let file = resolve(dir, `.${sep}${path.slice(prefix.length)}`);
     const inside = file === resolve(dir) || file.startsWith(resolve(dir) + sep);
