@@ -3,6 +3,8 @@
  * server), and the guarantee that the Node path never loads onnxruntime-web.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type StaticServer, startStaticServer } from "../scripts/serve-browser.js";
 import { fetchFirstBytes, fetchJson } from "../src/browser/fetch-files.js";
@@ -10,7 +12,7 @@ import { modelBaseUrl } from "../src/browser/model-url.js";
 import { InvalidInputError, ModelFilesError, NetworkError } from "../src/core/errors.js";
 import { runNode } from "./helpers/cli.js";
 import { type RefCase, TOL } from "./helpers/engine-parity.js";
-import { FIXTURES, fixturePath, readReference } from "./helpers/fixtures.js";
+import { FIXTURES, fixturePath, REPO_ROOT, readReference } from "./helpers/fixtures.js";
 
 describe("modelBaseUrl", () => {
   test("a Hub repo id becomes its resolve/<revision>/ folder", () => {
@@ -112,4 +114,28 @@ test("the Node cross-encoder path never loads onnxruntime-web (and still matches
     c.ranking,
   );
   for (const [id, score] of got) assert.ok(Math.abs(score - c.scores[id]) <= TOL);
+});
+
+test("a bundler given `rerankers/browser` (package export + browser field) needs no Node built-in", {
+  skip: existsSync(join(REPO_ROOT, "dist/browser/index.js")) ? false : "dist/ not built (npm run build)",
+}, async () => {
+  const { build } = await import("esbuild");
+  const result = await build({
+    stdin: { contents: 'export { loadCrossEncoder } from "rerankers/browser";', resolveDir: REPO_ROOT },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    outdir: join(REPO_ROOT, "dist-browser-check"),
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.includes("dist/browser/cross-encoder.js"));
+  // The Node-only modules reached through lazy imports are replaced by empty ones.
+  for (const m of ["model-files", "onnx", "tokenizer-files"]) {
+    assert.equal(result.metafile.inputs[`dist/engine/${m}.js`]?.bytes ?? 0, 0, m);
+  }
+  assert.ok(!inputs.some((i) => i.includes("onnxruntime-node") || i.includes("worker.js")));
 });

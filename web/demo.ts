@@ -2,8 +2,9 @@
  * The demo page: paste a query and passages, see the ranking and the scores. URL parameters preset the form:
  * `?model=<folder URL or repo id>&device=wasm|webgpu|auto&threads=<n>`.
  */
-import * as rerankers from "../src/browser/index.js";
+
 import type { BrowserRanker, Device } from "../src/browser/index.js";
+import * as rerankers from "../src/browser/index.js";
 
 interface Timings {
   /** Fetching the model files, starting the runtime and opening the session (0 when already loaded). */
