@@ -1,6 +1,6 @@
 /**
  * The demo page: paste a query and passages, see the ranking and the scores. URL parameters preset the form:
- * `?model=<folder URL or repo id>&device=wasm|webgpu|auto&threads=<n>`.
+ * `?model=<folder URL or repo id>&device=wasm|webgpu|auto&threads=<n>&dtype=fp32|q8|...`.
  */
 
 import type { BrowserRanker, Device } from "../src/browser/index.js";
@@ -36,6 +36,7 @@ const params = new URLSearchParams(location.search);
 if (params.get("model")) modelInput.value = params.get("model")!;
 if (params.get("device")) deviceSelect.value = params.get("device")!;
 const threads = params.get("threads") ? Number(params.get("threads")) : undefined;
+const dtype = params.get("dtype") ?? undefined;
 const wasmPaths = new URL("./ort/", location.href).href;
 
 window.rerankers = rerankers;
@@ -47,7 +48,7 @@ function rankerFor(model: string, device: Device): Promise<BrowserRanker> {
   const key = `${model}\0${device}`;
   if (loaded?.key !== key) {
     void loaded?.ranker.then((r) => r.close()).catch(() => {});
-    const ranker = rerankers.loadCrossEncoder(model, { device, threads, wasmPaths });
+    const ranker = rerankers.loadCrossEncoder(model, { device, threads, dtype, wasmPaths });
     loaded = { key, ranker };
     ranker.catch(() => {
       if (loaded?.ranker === ranker) loaded = undefined;
