@@ -5,12 +5,13 @@
  *   npm run build:browser            -> dist-browser/
  *   npm run build:browser -- <dir>   -> <dir>/
  */
+import { readFileSync } from "node:fs";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build, type Metafile } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,21 +34,28 @@ export async function fileSize(dir: string, file: string): Promise<FileSize> {
   return { file, bytes: data.length, gzip: gzipSync(data, { level: 9 }).length };
 }
 
-/** Fail when a module the entry loads eagerly imports a Node built-in: the browser could not load it. */
-function checkNoNodeImports(meta: Metafile, outDir: string): void {
-  const entry = Object.keys(meta.outputs).find((o) => meta.outputs[o].entryPoint !== undefined);
-  const seen = new Set<string>();
-  const stack = entry ? [entry] : [];
-  while (stack.length > 0) {
-    const out = stack.pop()!;
-    if (seen.has(out)) continue;
-    seen.add(out);
-    for (const imp of meta.outputs[out]?.imports ?? []) {
-      if (imp.path.startsWith("node:") && imp.kind === "import-statement")
-        throw new Error(`${relative(outDir, out)} imports ${imp.path}: the browser bundle must not`);
-      if (imp.kind === "import-statement" && !imp.external) stack.push(imp.path);
-    }
-  }
+/**
+ * The Node-only engine modules (reached only through lazy imports in Tokenizer.fromDir and PairClassifier.load,
+ * which a browser never calls) become empty modules: the same list package.json's "browser" field gives
+ * bundlers of `rerankers/browser`. Anything else that imports a Node built-in fails the build.
+ */
+function nodeOnlyModules(): Plugin {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    browser: Record<string, false>;
+  };
+  const emptied = new Set(
+    Object.keys(pkg.browser).map((p) => join(ROOT, p.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ""))),
+  );
+  return {
+    name: "node-only-modules",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+        const target = resolve(args.resolveDir, args.path).replace(/\.js$/, "");
+        return emptied.has(target) ? { path: target, namespace: "node-only" } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: "node-only" }, () => ({ contents: "", loader: "js" }));
+    },
+  };
 }
 
 export async function buildBrowser(outDir = join(ROOT, "dist-browser")): Promise<FileSize[]> {
@@ -70,10 +78,8 @@ export async function buildBrowser(outDir = join(ROOT, "dist-browser")): Promise
     chunkNames: "chunks/[name]-[hash]",
     // onnxruntime-web then loads its .mjs/.wasm runtime from env.wasm.wasmPaths (./ort/ here).
     conditions: ["onnxruntime-web-use-extern-wasm"],
-    // Reached only through Node-only code paths (Tokenizer.fromDir, PairClassifier.load) the browser never runs.
-    external: ["node:*", "onnxruntime-node"],
+    plugins: [nodeOnlyModules()],
   });
-  checkNoNodeImports(result.metafile, outDir);
   await copyFile(join(ROOT, "web", "index.html"), join(outDir, "index.html"));
   const ortDir = join(dirname(createRequire(import.meta.url).resolve("onnxruntime-web/wasm")));
   for (const f of ORT_FILES) await copyFile(join(ortDir, f), join(outDir, "ort", f));

@@ -51,7 +51,7 @@ const server = await startStaticServer(outDir, { "/models/": FIXTURES });
 const browser = await launchChromium(chromiumPath);
 const rows: string[] = [];
 let version = "";
-let downloaded = { bytes: 0, gzip: 0, files: [] as string[] };
+let downloaded = { files: [] as string[] };
 try {
   for (const { name, dtype } of MODELS) {
     const cold: Timings[] = [];
@@ -73,8 +73,7 @@ try {
       cold.push(t[0]);
       warm.push(t[1].rankMs);
       const files = [...new Set(server.requests.slice(start).filter((p) => sizes.has(p)))];
-      const sum = (k: "bytes" | "gzip") => files.reduce((a, f) => a + (sizes.get(f)?.[k] ?? 0), 0);
-      downloaded = { bytes: sum("bytes"), gzip: sum("gzip"), files };
+      downloaded = { files };
       await context.close();
     }
     const pick = (k: keyof Timings) => median(cold.map((c) => c[k])).toFixed(0);
@@ -88,10 +87,16 @@ try {
   await server.close();
 }
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
-console.log(`Downloaded by the page on the WASM path (without the model): ${downloaded.files.join(", ")}`);
-console.log(
-  `  ${downloaded.bytes} bytes (${mb(downloaded.bytes)}), gzip -9: ${downloaded.gzip} bytes (${mb(downloaded.gzip)})`,
-);
+const total = (files: string[]) => {
+  const sum = (k: "bytes" | "gzip") => files.reduce((a, f) => a + (sizes.get(f)?.[k] ?? 0), 0);
+  return `${sum("bytes")} bytes (${mb(sum("bytes"))}), gzip -9 ${sum("gzip")} bytes (${mb(sum("gzip"))})`;
+};
+const js = downloaded.files.filter((f) => !f.endsWith(".wasm"));
+const wasm = downloaded.files.filter((f) => f.endsWith(".wasm"));
+console.log(`Downloaded by the page on the WASM path, without the model: ${downloaded.files.join(", ")}`);
+console.log(`  JavaScript: ${total(js)}`);
+console.log(`  WebAssembly: ${total(wasm)}`);
+console.log(`  together: ${total(downloaded.files)}`);
 console.log(
   `\nFirst result, 8 passages, WASM, median of ${runs} fresh pages (ms); Chromium ${version} headless, ` +
     `${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(1)}:\n`,
