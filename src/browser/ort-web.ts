@@ -123,7 +123,8 @@ export async function openBrowserSession(
   let closed = false;
   return {
     device,
-    threads: ort.env.wasm.numThreads ?? threads,
+    // Without cross-origin isolation (no SharedArrayBuffer) onnxruntime-web runs on one thread whatever was asked.
+    threads: g.crossOriginIsolated === true ? (ort.env.wasm.numThreads ?? threads) : 1,
     inputs: session.inputMetadata.map(info),
     outputs: session.outputMetadata.map(info),
     run(feeds, outputNames) {
