@@ -303,6 +303,8 @@ describe("CLI: models, resolve, download", () => {
       modelType: "qwen3",
       model: "Qwen/Qwen3-Reranker-0.6B",
       provider: null,
+      runs: "local",
+      endpoint: null,
       source: "onnx-community/Qwen3-Reranker-0.6B-ONNX",
     });
   });

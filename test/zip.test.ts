@@ -223,7 +223,7 @@ describe("zip structure edge cases (issue 15, item 9)", () => {
     ]) {
       const zip = writeZip([...fixtureEntries("m"), ...extra], {}, "m.zip");
       const r = await runCli(["rank", "-m", zip, "-t", "flashrank", "-q", "q", "--cache-dir", tempDir()], {
-        input: "doc one\n",
+        input: '"doc one"\n',
         timeoutMs: 30_000,
       });
       assert.equal(r.code, 3, r.stderr);

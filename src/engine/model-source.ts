@@ -1,7 +1,9 @@
 import { InvalidInputError } from "../core/errors.js";
 import { optFunction } from "../core/options.js";
+import { cpuFeatures } from "./cpu-features.js";
 import { type HubOptions, type ModelFileSpec, resolveModelDir } from "./hub.js";
-import { type DtypeChoice, findOnnxFile, namedOnnxFile, onnxCandidates } from "./model-files.js";
+import { type DtypeChoice, findOnnxFile, namedOnnxFile } from "./model-files.js";
+import * as info from "./model-info.js";
 
 /** Hub options a factory may receive (camelCase backend options). */
 export function hubOptions(options: Record<string, unknown>): HubOptions {
@@ -32,22 +34,16 @@ export async function resolveModelSource(
   return resolveModelDir(model, files, options);
 }
 
-/** Where the `base` weights for this dtype may stand, best first (`onnx/<name>`, then `<name>`, per variant). */
-export function onnxVariantPaths(base: string, dtype: DtypeChoice): string[] {
-  return onnxCandidates(base, dtype);
-}
-
 /**
  * Hub download candidates ("the first of these that exists"): the user's `onnxFile`, else the dtype variants of
- * each base in order (e.g. ColBERT's `model`, then answerai's root `vespa_colbert.onnx`).
+ * each base in order (e.g. ColBERT's `model`, then answerai's root `vespa_colbert.onnx`), for this machine's CPU.
  */
 export function onnxFileCandidates(
   onnxFile: string | undefined,
   base: string | readonly string[],
   dtype: DtypeChoice,
 ): string[] {
-  if (onnxFile) return [onnxFile, `onnx/${onnxFile}`];
-  return onnxCandidates(base, dtype);
+  return info.onnxFileCandidates(onnxFile, base, dtype, cpuFeatures());
 }
 
 /** The ONNX file to open: the user's `onnxFile` (`namedOnnxFile`), else the dtype variant (`findOnnxFile`). */

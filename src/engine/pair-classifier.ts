@@ -1,7 +1,7 @@
 import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
 import { type BatchOptions, scoreInBatches } from "./batching.js";
-import { type ModelFolder, modelMaxLength, positionLimit, readModelFolder } from "./model-files.js";
-import { type IoInfo, type OnnxSession, openSession, type SessionOptions, type TensorInput } from "./onnx.js";
+import { type ModelFolder, modelMaxLength, positionLimit } from "./model-info.js";
+import type { IoInfo, OnnxSession, SessionOptions, TensorInput } from "./onnx.js";
 import { SharedBatcher } from "./shared-batches.js";
 import { type Encoding, Tokenizer } from "./tokenizer.js";
 
@@ -77,9 +77,29 @@ export class PairClassifier {
     onnxPath: string,
     options: PairClassifierOptions = {},
   ): Promise<PairClassifier> {
+    // Node-only modules, imported here so that fromParts (the browser's way in) needs no Node built-in.
+    const [{ readModelFolder }, { openSession }] = await Promise.all([
+      import("./model-files.js"),
+      import("./onnx.js"),
+    ]);
     const folder = await readModelFolder(dir);
     const tokenizer = await Tokenizer.fromDir(dir);
     const session = await openSession(onnxPath, { threads: options.threads, worker: options.worker });
+    return PairClassifier.fromParts(folder, session, tokenizer, onnxPath, options);
+  }
+
+  /**
+   * A classifier over an open session and already loaded files; `onnxPath` names the weights in errors (a path
+   * or a URL). Closes the session when the model is not a pair classifier.
+   */
+  static async fromParts(
+    folder: ModelFolder,
+    session: OnnxSession,
+    tokenizer: Tokenizer,
+    onnxPath: string,
+    options: { maxLength?: number } = {},
+  ): Promise<PairClassifier> {
+    const dir = folder.dir;
     try {
       if (!session.inputs.some((i) => i.name === "input_ids")) {
         throw new ModelFilesError(`${onnxPath} has no input_ids input; not a cross-encoder`, {

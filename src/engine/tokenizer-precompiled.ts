@@ -28,7 +28,8 @@ export class PrecompiledCharsmap {
   }
 
   static fromBase64(charsmap: string): PrecompiledCharsmap {
-    return new PrecompiledCharsmap(new Uint8Array(Buffer.from(charsmap, "base64")));
+    // atob rather than Buffer: this also runs in browsers.
+    return new PrecompiledCharsmap(Uint8Array.from(atob(charsmap), (c) => c.charCodeAt(0)));
   }
 
   /** The value of the shortest key in the trie that is a prefix of `key` (Rust: `first_prefix_value`). */

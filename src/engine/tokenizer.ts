@@ -4,8 +4,6 @@
  * tokenizers): longest_first pair truncation, the post-processor's special-token layout (kept for empty sequences),
  * SentencePiece's Precompiled normalizer, and special token ids read from the model's files.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type * as HfTokenizers from "@huggingface/tokenizers";
 import { MissingDependencyError, ModelFilesError } from "../core/errors.js";
 import { constructTokenizer } from "./tokenizer-fixes.js";
@@ -22,6 +20,13 @@ export interface Encoding {
 type Json = any;
 
 type SpecialName = "pad" | "mask" | "cls" | "sep" | "eos" | "unk";
+
+/** The parsed JSON files a tokenizer is built from (read from a folder in Node, fetched in a browser). */
+export interface TokenizerFiles {
+  tokenizer: Json;
+  tokenizerConfig?: Json;
+  specialTokensMap?: Json;
+}
 
 /**
  * Rust `tokenizers` `TruncationStrategy::LongestFirst`: how many tokens of each sequence to keep so that
@@ -51,22 +56,6 @@ async function loadLibrary(): Promise<typeof HfTokenizers> {
     throw new MissingDependencyError("@huggingface/tokenizers", "Tokenizing text for local models", {
       cause,
     });
-  }
-}
-
-async function readJson(dir: string, name: string, required: boolean): Promise<Json | undefined> {
-  const path = join(dir, name);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (cause) {
-    if (!required && (cause as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new ModelFilesError(`cannot read ${name} in ${dir}`, { cause, path });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new ModelFilesError(`${name} in ${dir} is not valid JSON`, { cause, path });
   }
 }
 
@@ -151,11 +140,21 @@ export class Tokenizer {
 
   /** Load `tokenizer.json` (required), `tokenizer_config.json` and `special_tokens_map.json` (optional) from `dir`. */
   static async fromDir(dir: string): Promise<Tokenizer> {
-    const json = await readJson(dir, "tokenizer.json", true);
-    const config = (await readJson(dir, "tokenizer_config.json", false)) ?? {};
-    const specialMap = (await readJson(dir, "special_tokens_map.json", false)) ?? {};
+    // Imported here so that this module has no Node built-in on the browser path.
+    const { readTokenizerFiles } = await import("./tokenizer-files.js");
+    return Tokenizer.fromFiles(await readTokenizerFiles(dir), dir);
+  }
+
+  /** Build from already parsed files; `source` names them in errors (a folder or a URL). */
+  static async fromFiles(files: TokenizerFiles, source: string): Promise<Tokenizer> {
     const lib = await loadLibrary();
-    return new Tokenizer(lib, json, config, specialMap, dir);
+    return new Tokenizer(
+      lib,
+      files.tokenizer,
+      files.tokenizerConfig ?? {},
+      files.specialTokensMap ?? {},
+      source,
+    );
   }
 
   /** Ids of `text` without special tokens. */

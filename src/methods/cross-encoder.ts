@@ -9,9 +9,8 @@ import {
   resolveModelSource,
 } from "../engine/model-source.js";
 import { PairClassifier } from "../engine/pair-classifier.js";
+import { crossEncoderHead } from "./cross-encoder-head.js";
 import { pairClassifierMethod } from "./pair-method.js";
-
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
  * Cross-encoder (Python `TransformerRanker`): a sequence-classification model over (query, document) pairs.
@@ -39,10 +38,6 @@ export const create: RankerFactory = async (options) => {
     worker: optBool(options, "worker"),
     maxLength: optInt(options, "maxLength"),
   });
-  const squash = optBool(options, "sigmoid") ?? optBool(options, "normalize") ?? false;
-  const method = pairClassifierMethod(classifier, options, (logits, o, labels) => {
-    const raw = labels === 2 ? logits[o + 1] - logits[o] : logits[o];
-    return squash ? sigmoid(raw) : raw;
-  });
+  const method = pairClassifierMethod(classifier, options, crossEncoderHead(options));
   return createRanker({ modelType: options.modelType, model: options.model, provider: null }, method);
 };

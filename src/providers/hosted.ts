@@ -223,7 +223,9 @@ export function resultList(
 /** Resolve the key: option, then environment. Missing and required → InvalidInputError before any request. */
 export function resolveApiKey(spec: ProviderSpec, options: HostedOptions): string | undefined {
   const fromOption = typeof options.apiKey === "string" && options.apiKey !== "" ? options.apiKey : undefined;
-  const fromEnv = spec.envKey ? process.env[spec.envKey] : undefined;
+  // No `process` in browsers: there the key comes from the options only.
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const fromEnv = spec.envKey ? env?.[spec.envKey] : undefined;
   const key = fromOption ?? (fromEnv === "" ? undefined : fromEnv);
   if (key === undefined && spec.keyRequired) {
     const env = spec.envKey ? `set ${spec.envKey} or ` : "";

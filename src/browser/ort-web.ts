@@ -1,0 +1,143 @@
+import {
+  InvalidInputError,
+  MissingDependencyError,
+  ModelFilesError,
+  ModelOutputError,
+} from "../core/errors.js";
+import type { IoInfo, OnnxSession, TensorInput, TensorOutput } from "../engine/onnx.js";
+import { toFloat32 } from "../engine/tensor-data.js";
+
+/** "auto": WebGPU when the browser has an adapter, else WASM. */
+export type Device = "auto" | "wasm" | "webgpu";
+
+export interface OrtWebOptions {
+  device?: Device;
+  /**
+   * WASM threads (default: up to 4 when the page is cross-origin isolated, else 1). onnxruntime-web fixes this
+   * on its first session: later values are ignored.
+   */
+  threads?: number;
+  /**
+   * Folder URL (ending in "/") serving onnxruntime-web's `ort-wasm-simd-threaded*.{mjs,wasm}` files; by default
+   * onnxruntime-web looks beside its own module.
+   */
+  wasmPaths?: string;
+}
+
+export interface BrowserSession extends OnnxSession {
+  /** The backend that runs the model. */
+  readonly device: "wasm" | "webgpu";
+  /** WASM threads onnxruntime-web was initialised with. */
+  readonly threads: number;
+}
+
+type Ort = typeof import("onnxruntime-web");
+
+interface BrowserGlobals {
+  crossOriginIsolated?: boolean;
+  navigator?: { hardwareConcurrency?: number; gpu?: { requestAdapter(): Promise<unknown> } };
+}
+const g = globalThis as BrowserGlobals;
+
+/** The WASM-only build is half the download of the WebGPU one; each is imported only when used. */
+function importOrt(webgpu: boolean): Promise<Ort> {
+  const load = webgpu ? import("onnxruntime-web/webgpu") : import("onnxruntime-web/wasm");
+  return load.catch((cause) => {
+    throw new MissingDependencyError("onnxruntime-web", "ONNX inference in the browser", { cause });
+  });
+}
+
+async function hasWebGpu(): Promise<boolean> {
+  try {
+    return (await g.navigator?.gpu?.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+function defaultThreads(): number {
+  if (g.crossOriginIsolated !== true) return 1;
+  return Math.max(1, Math.min(4, g.navigator?.hardwareConcurrency ?? 1));
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e)
+    .split("\n")[0]
+    .slice(0, 300);
+}
+
+/**
+ * An onnxruntime-web session over the model bytes, as the engine's `OnnxSession` (runs queued one at a time).
+ * `source` names the model in errors.
+ */
+export async function openBrowserSession(
+  bytes: Uint8Array,
+  source: string,
+  options: OrtWebOptions = {},
+): Promise<BrowserSession> {
+  const wanted = options.device ?? "auto";
+  if (wanted !== "auto" && wanted !== "wasm" && wanted !== "webgpu")
+    throw new InvalidInputError(`device must be "auto", "wasm" or "webgpu", got "${String(wanted)}"`);
+  const threads = options.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new InvalidInputError(`threads must be a positive integer, got ${threads}`);
+  const device = wanted === "auto" ? ((await hasWebGpu()) ? "webgpu" : "wasm") : wanted;
+  const ort = await importOrt(device === "webgpu");
+  ort.env.wasm.numThreads ??= threads;
+  if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths ??= options.wasmPaths;
+
+  let session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: device === "webgpu" ? ["webgpu", "wasm"] : ["wasm"],
+      graphOptimizationLevel: "all",
+    });
+  } catch (cause) {
+    throw new ModelFilesError(`cannot load ONNX model ${source}: ${firstLine(cause)}`, {
+      cause,
+      path: source,
+    });
+  }
+  const info = (m: (typeof session.inputMetadata)[number]): IoInfo =>
+    m.isTensor
+      ? { name: m.name, type: m.type, shape: [...m.shape] }
+      : { name: m.name, type: "non-tensor", shape: [] };
+
+  async function runNow(feeds: Record<string, TensorInput>, outputNames?: string[]) {
+    const ortFeeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+    let result: Awaited<ReturnType<typeof session.run>>;
+    try {
+      result = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
+    } catch (cause) {
+      throw new ModelOutputError(`ONNX inference failed: ${firstLine(cause)}`, { cause });
+    }
+    const out: Record<string, TensorOutput> = {};
+    for (const [name, tensor] of Object.entries(result)) {
+      out[name] = { data: toFloat32(tensor.type, tensor.data), dims: [...tensor.dims] };
+    }
+    return out;
+  }
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  return {
+    device,
+    // Without cross-origin isolation (no SharedArrayBuffer) onnxruntime-web runs on one thread whatever was asked.
+    threads: g.crossOriginIsolated === true ? (ort.env.wasm.numThreads ?? threads) : 1,
+    inputs: session.inputMetadata.map(info),
+    outputs: session.outputMetadata.map(info),
+    run(feeds, outputNames) {
+      if (closed) return Promise.reject(new InvalidInputError("this ONNX session has been closed"));
+      const p = queue.then(() => runNow(feeds, outputNames));
+      queue = p.catch(() => {});
+      return p;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue;
+      await session.release();
+    },
+  };
+}
