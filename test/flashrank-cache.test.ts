@@ -109,7 +109,7 @@ test("the CLI: exit 3 with the recovery hint, then success on the next run", asy
     baseUrl,
     "--json",
   ];
-  const input = `${CASE.docs.map((d) => d.text).join("\n")}\n`;
+  const input = `${CASE.docs.map((d) => JSON.stringify(d.text)).join("\n")}\n`;
   serving = GOOD.subarray(0, 5000);
   const bad = await runCli(args, { input, timeoutMs: 30_000 });
   assert.equal(bad.code, 3, bad.stderr);

@@ -222,8 +222,11 @@ describe("the packed tarball", () => {
         strict: true,
       }),
     );
+    // One suggestion is taken knowingly: the object `browser` field swaps three Node-only engine modules for
+    // bundlers (a refactor to `imports` conditions would change every engine import path).
+    const kept = messages.filter((m) => m.code !== "USE_EXPORTS_OR_IMPORTS_BROWSER");
     assert.deepEqual(
-      messages.map((m) => `${m.type}: ${formatMessage(m, pkg) ?? m.code}`),
+      kept.map((m) => `${m.type}: ${formatMessage(m, pkg) ?? m.code}`),
       [],
     );
   });
