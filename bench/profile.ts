@@ -96,6 +96,8 @@ const events = JSON.parse(readFileSync(join(tmp, file), "utf8")) as {
 rmSync(tmp, { recursive: true, force: true });
 
 const byOp = new Map<string, number>();
+/** Node names with layer and index numbers folded, so the six layers' copies of a node add up. */
+const byNode = new Map<string, number>();
 let nodeUs = 0;
 let runUs = 0;
 for (const e of events) {
@@ -103,6 +105,8 @@ for (const e of events) {
   if (e.cat !== "Node" || !e.name.endsWith("_kernel_time")) continue;
   const op = e.args?.op_name ?? "?";
   byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
+  const node = `${op} ${e.name.replace(/_kernel_time$/, "").replace(/\d+/g, "#")}`;
+  byNode.set(node, (byNode.get(node) ?? 0) + e.dur);
   nodeUs += e.dur;
 }
 const rows = [...byOp].sort((a, b) => b[1] - a[1]);
@@ -116,3 +120,6 @@ for (const [op, us] of rows)
   console.log(
     `${op.padEnd(28)} ${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / nodeUs).toFixed(1).padStart(5)}%`,
   );
+console.log("\nby node (layers folded), over 1%:");
+for (const [node, us] of [...byNode].sort((a, b) => b[1] - a[1]))
+  if (us / nodeUs >= 0.01) console.log(`${((100 * us) / nodeUs).toFixed(1).padStart(5)}%  ${node}`);
