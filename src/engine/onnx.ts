@@ -181,9 +181,9 @@ const cache = new Map<string, CacheEntry>();
  * released when every handle has been closed.
  */
 export async function openSession(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
-  const workers = options.workers ?? (options.worker === true ? 1 : 0);
-  if (!Number.isInteger(workers) || workers < 0)
-    throw new InvalidInputError(`workers must be a non-negative integer, got ${workers}`);
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 0))
+    throw new InvalidInputError(`workers must be a non-negative integer, got ${options.workers}`);
+  const workers = Math.max(options.workers ?? 0, options.worker === true ? 1 : 0);
   const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / Math.max(1, workers)));
   if (!Number.isInteger(threads) || threads < 1)
     throw new InvalidInputError(`threads must be a positive integer, got ${threads}`);

@@ -41,7 +41,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Two data-parallel worker sessions by default (cross-encoders): measured faster than one session with
       // every thread on 2 cores, and the memory cost (a second copy of the weights) stays bounded.
       const worker =
-        local && (options.worker ?? true)
+        local && (options.worker ?? true) && m.options?.worker !== false
           ? { worker: true, workers: Math.min(2, availableParallelism()) }
           : {};
       rankers.push(await Reranker(m.name, { ...worker, ...m.options }));
