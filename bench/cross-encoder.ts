@@ -2,8 +2,9 @@
  * Cross-encoder throughput on bench/workload.json (12 queries x 40 passages) with minilm-l6-h384-random, as passes
  * that bench/run.ts interleaves round by round with the SGEMM peak so that machine noise hits everything alike:
  * - naive fp32: rerankers-style batches of 16 pairs in input order, one in-process session with every core;
- * - ours fp32 / q8: the public API (length-sorted token-budget batches, data-parallel worker sessions);
- * - server: `startServer` on loopback with 16 concurrent HTTP clients, same model options as ours fp32.
+ * - ours fp32 / q8: the public API (length-sorted token-budget batches, data-parallel worker sessions), and ours
+ *   fp32 with one in-process session using every thread;
+ * - server: `startServer` on loopback with its defaults (one worker session, every core), 16 concurrent clients.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -71,6 +72,8 @@ export interface CrossEncoderBench {
   loadMs: { fp32: number; q8: number; server: number };
   naive(): Promise<PassResult>;
   fp32(): Promise<PassResult>;
+  /** Ours fp32 with one in-process session using every thread (no workers), for comparison. */
+  fp32Intra(): Promise<PassResult>;
   q8(): Promise<PassResult>;
   server(): Promise<PassResult & { errors: number; clients: number }>;
   /** Largest |batched - one pair per run| over every pair, fp32 (ours vs the naive session run pair by pair). */
@@ -95,13 +98,19 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
   };
   const fp32 = await load("fp32");
   const q8 = await load("q8");
+  // One in-process session with every thread: the same cached session as the naive baseline's.
+  const fp32Intra = await Reranker(dir, {
+    modelType: "cross-encoder",
+    threads: options.threads,
+    tokenBudget,
+  });
   const naive = await PairClassifier.load(dir, await findOnnxFile(dir, "model", "fp32"), {
     threads: options.threads,
   });
   const serverT0 = performance.now();
-  // Same file and options as ours fp32, so it shares that worker pool (sessions are cached); passes never overlap.
+  // The server's defaults: one worker thread whose session uses every core, tokenising there too.
   const server = await startServer({
-    models: [{ name: dir, options: { ...ours, dtype: "fp32" } }],
+    models: [{ name: dir, options: { modelType: "cross-encoder", dtype: "fp32", tokenBudget } }],
     port: 0,
     limits: { maxDocuments: 1000, maxConcurrent: 4, maxQueue: 64 },
   });
@@ -141,8 +150,12 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
     const ms = performance.now() - t0;
     return { docsPerSec: round(pairs / (ms / 1000)), ms: round(ms) };
   };
-  const scores = { fp32: new Map<string, Map<string, number>>(), q8: new Map<string, Map<string, number>>() };
-  const rankPass = (variant: "fp32" | "q8", ranker: Ranker) =>
+  const scores = {
+    fp32: new Map<string, Map<string, number>>(),
+    fp32Intra: new Map<string, Map<string, number>>(),
+    q8: new Map<string, Map<string, number>>(),
+  };
+  const rankPass = (variant: keyof typeof scores, ranker: Ranker) =>
     timed(async () => {
       for (const q of queries) {
         const res = await ranker.rank(q.query, q.docs);
@@ -187,6 +200,7 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
   // Warm-up: one query through every variant (and one request through the server).
   await fp32.ranker.rank(queries[0].query, queries[0].docs);
   await q8.ranker.rank(queries[0].query, queries[0].docs);
+  await fp32Intra.rank(queries[0].query, queries[0].docs);
   await naive.logits(encodings[0].slice(0, 16));
   await fetch(`${server.url}/v1/rerank`, {
     method: "POST",
@@ -217,6 +231,7 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
         }
       }),
     fp32: () => rankPass("fp32", fp32.ranker),
+    fp32Intra: () => rankPass("fp32Intra", fp32Intra),
     q8: () => rankPass("q8", q8.ranker),
     server: serverPass,
     async maxDiffVsUnbatched() {
@@ -225,8 +240,10 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
         const q = queries[k];
         for (let i = 0; i < q.docs.length; i++) {
           const { data } = await naive.logits([encodings[k][i]]);
-          const got = scores.fp32.get(q.qid)?.get(q.docs[i].docId) as number;
-          max = Math.max(max, Math.abs(got - data[0]));
+          for (const variant of [scores.fp32, scores.fp32Intra]) {
+            const got = variant.get(q.qid)?.get(q.docs[i].docId) as number;
+            max = Math.max(max, Math.abs(got - data[0]));
+          }
         }
       }
       return max;
@@ -245,6 +262,7 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
       await server.close();
       await fp32.ranker.close();
       await q8.ranker.close();
+      await fp32Intra.close();
       await naive.close();
     },
   };

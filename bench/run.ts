@@ -27,11 +27,11 @@ const ce = await crossEncoderBench({
   clients: env("BENCH_CLIENTS"),
 });
 const samples: number[] = [];
-type Variant = "naive" | "fp32" | "q8" | "server";
-const passes: Record<Variant, PassResult[]> = { naive: [], fp32: [], q8: [], server: [] };
+type Variant = "naive" | "fp32" | "fp32Intra" | "q8" | "server";
+const passes: Record<Variant, PassResult[]> = { naive: [], fp32: [], fp32Intra: [], q8: [], server: [] };
 let serverErrors = 0;
 for (let r = 0; r < rounds; r++) {
-  for (const v of ["naive", "fp32", "q8", "server"] as const) {
+  for (const v of ["naive", "fp32", "fp32Intra", "q8", "server"] as const) {
     samples.push(await sgemm.sample(8));
     const res = await ce[v]();
     if ("errors" in res) serverErrors += res.errors as number;
@@ -54,7 +54,15 @@ const sorted = [...samples].sort((a, b) => a - b);
 const peak = sorted[sorted.length - 1];
 const medianPeak = sorted[Math.floor(sorted.length / 2)];
 const naive = best("naive");
-const fp32 = best("fp32");
+// Ours fp32 is the better of the two library setups (data-parallel workers, one in-process session): which one
+// wins depends on the machine and its load, and a user picks the faster one for theirs.
+const fp32Workers = best("fp32");
+const fp32Intra = best("fp32Intra");
+const intraWins = fp32Intra.docsPerSec > fp32Workers.docsPerSec;
+const fp32 = intraWins ? fp32Intra : fp32Workers;
+const fp32Setup = intraWins
+  ? `1 in-process session x ${threads} threads`
+  : `${workers} worker session(s) x ${Math.max(1, Math.floor(threads / workers))} thread(s)`;
 const q8 = best("q8");
 const server = best("server");
 // Useful work: every pair at its own length (no padding), 2 x multiply-adds of every MatMul (cross-encoder.ts).
@@ -109,11 +117,15 @@ const report: Record<string, unknown> = {
   docsPerSec: {
     naiveFp32: naive.docsPerSec,
     fp32: fp32.docsPerSec,
+    fp32Workers: fp32Workers.docsPerSec,
+    fp32InProcess: fp32Intra.docsPerSec,
+    fp32Setup,
     q8: q8.docsPerSec,
     server: server.docsPerSec,
     medians: {
       naiveFp32: med(passes.naive.map((p) => p.docsPerSec)),
-      fp32: med(passes.fp32.map((p) => p.docsPerSec)),
+      fp32Workers: med(passes.fp32.map((p) => p.docsPerSec)),
+      fp32InProcess: med(passes.fp32Intra.map((p) => p.docsPerSec)),
       q8: med(passes.q8.map((p) => p.docsPerSec)),
       server: med(passes.server.map((p) => p.docsPerSec)),
     },
@@ -139,11 +151,12 @@ const verdict = (p: boolean | string) =>
 const lines = [
   `cross-encoder minilm-l6-h384-random: ${ce.pairs} pairs, mean ${ce.meanTokens} tokens, ${ce.usefulGflop} useful GFLOP (${round(ce.usefulGflop / ce.pairs, 3)} per pair); ${threads} threads; ours = ${workers} worker session(s) x ${Math.max(1, Math.floor(threads / workers))} thread(s), token budget ${ce.tokenBudget}; best of ${rounds} interleaved rounds`,
   `  naive fp32 (16 in input order, ${ce.naivePaddedTokensPerPair} padded tokens/pair): ${naive.docsPerSec} docs/s`,
-  `  ours fp32:                       ${fp32.docsPerSec} docs/s = ${round(usefulGflops)} useful GFLOP/s`,
+  `  ours fp32, ${workers} workers x ${Math.max(1, Math.floor(threads / workers))} thread(s): ${fp32Workers.docsPerSec} docs/s; 1 in-process session x ${threads} threads: ${fp32Intra.docsPerSec} docs/s`,
+  `  ours fp32 (better of the two: ${fp32Setup}): ${fp32.docsPerSec} docs/s = ${round(usefulGflops)} useful GFLOP/s`,
   `  SGEMM peak (MatMul 1024², best of ${threads} threads and ${threads} x 1 thread, best of ${samples.length} samples in the same run): ${round(peak)} GFLOP/s (median ${round(medianPeak)})`,
   `  fp32 share of peak:              ${(ofPeak * 100).toFixed(1)}%   target >= 80%      ${verdict(targets.fp32OfPeak.pass)}`,
   `  q8:                              ${q8.docsPerSec} docs/s = ${q8VsNaive.toFixed(2)}x naive fp32   target >= 3.5x   ${verdict(targets.q8VsNaiveFp32.pass)}`,
-  `  library (ours fp32) vs server (${env("BENCH_CLIENTS") ?? 16} clients, loopback): ${fp32.docsPerSec} vs ${server.docsPerSec} docs/s = ${serverVsLibrary.toFixed(2)}   target >= 0.90   ${verdict(targets.serverVsLibrary.pass)}${serverErrors ? ` (${serverErrors} failed requests)` : ""}`,
+  `  library (ours fp32, better setup) vs server (1 worker x ${threads} threads), ${env("BENCH_CLIENTS") ?? 16} clients, loopback: ${fp32.docsPerSec} vs ${server.docsPerSec} docs/s = ${serverVsLibrary.toFixed(2)}   target >= 0.90   ${verdict(targets.serverVsLibrary.pass)}${serverErrors ? ` (${serverErrors} failed requests)` : ""}`,
   `  fp32 batched vs unbatched: max |diff| = ${maxDiff ?? "not checked"}   target <= 1e-4   ${verdict(targets.fp32BatchedEqualsUnbatched.pass)}`,
   `  q8 top-1 = fp32 top-1 for ${top1} queries; load fp32 ${loadMs.fp32} ms, q8 ${loadMs.q8} ms; tokenisation ${tokenizeMs} ms = ${(100 * (tokenizeMs / fp32.ms)).toFixed(1)}% of the fp32 pass; peak RSS ${report.peakRssMb} MB; total ${report.totalSeconds} s`,
 ];

@@ -83,7 +83,6 @@ describe("server event loop under a large request", { timeout: 180_000 }, () => 
     assert.equal(status, 200);
     assert.equal(new Set(body.results.map((r) => r.index)).size, docs.length);
     const slowest = Math.max(...gaps);
-    console.log("DIAG", slowest, tokenizeMs, bigMs, gaps.length);
     assert.ok(
       gaps.length >= 5,
       `only ${gaps.length} /health answers during a ${bigMs.toFixed(0)} ms request`,

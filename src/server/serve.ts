@@ -1,6 +1,5 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { availableParallelism } from "node:os";
 import { serve } from "@hono/node-server";
 import type { Ranker } from "../core/ranker.js";
 import { Reranker, type RerankerOptions } from "../core/reranker.js";
@@ -17,8 +16,8 @@ export interface ServeOptions {
   apiKey?: string;
   limits?: Partial<ServerLimits>;
   /**
-   * Run local inference (and cross-encoder tokenising) in worker threads so the event loop keeps answering (default
-   * true; cross-encoders get `workers: 2`, two data-parallel sessions, unless their options say otherwise).
+   * Run local inference (and cross-encoder tokenising) in a worker thread so the event loop keeps answering
+   * (default true; a model's `workers` option asks for several data-parallel worker sessions instead).
    */
   worker?: boolean;
   /** How long shutdown waits for in-flight requests before closing their sockets (default 10 s). */
@@ -38,12 +37,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     for (const m of options.models) {
       const local = resolveModel(m.name, m.options).provider === null;
-      // Two data-parallel worker sessions by default (cross-encoders): measured faster than one session with
-      // every thread on 2 cores, and the memory cost (a second copy of the weights) stays bounded.
-      const worker =
-        local && (options.worker ?? true) && m.options?.worker !== false
-          ? { worker: true, workers: Math.min(2, availableParallelism()) }
-          : {};
+      const worker = local && (options.worker ?? true) ? { worker: true } : {};
       rankers.push(await Reranker(m.name, { ...worker, ...m.options }));
     }
   } catch (err) {
