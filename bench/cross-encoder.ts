@@ -1,8 +1,10 @@
 /**
- * Cross-encoder throughput on bench/workload.json (12 queries x 40 passages) with minilm-l6-h384-random:
- * fp32 and q8 through the public API (length-sorted, token-budget batches), against the naive rerankers-style
- * baseline (batches of 16 in input order, fp32) measured in the same run, interleaved query by query so that
- * machine noise hits every variant alike.
+ * Cross-encoder throughput on bench/workload.json (12 queries x 40 passages) with minilm-l6-h384-random, as passes
+ * that bench/run.ts interleaves round by round with the SGEMM peak so that machine noise hits everything alike:
+ * - naive fp32: rerankers-style batches of 16 pairs in input order, one in-process session with every core;
+ * - ours fp32 / q8: the public API (length-sorted token-budget batches, data-parallel worker sessions), and ours
+ *   fp32 with one in-process session using every thread;
+ * - server: `startServer` on loopback with its defaults (one worker session, every core), 16 concurrent clients.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,178 +14,262 @@ import type { Ranker } from "../src/core/ranker.js";
 import { Reranker } from "../src/core/reranker.js";
 import { DEFAULT_TOKEN_BUDGET } from "../src/engine/batching.js";
 import { findOnnxFile } from "../src/engine/model-files.js";
-import { defaultThreads } from "../src/engine/onnx.js";
 import { PairClassifier } from "../src/engine/pair-classifier.js";
-import type { Encoding } from "../src/engine/tokenizer.js";
+import { startServer } from "../src/server/serve.js";
 
 export const FIXTURES =
   process.env.RERANKERS_FIXTURES ?? join(import.meta.dirname, "..", "..", "shared", "fixtures");
-/** MiniLM-L6-H384 GFLOP per pair at the workload's mean length (bench/README.md). */
-export const GFLOP_PER_PAIR = 5.892;
+/** MiniLM-L6-H384: 6 layers, hidden 384, intermediate 1536, one label (the fixture's config.json). */
+const GEOMETRY = { layers: 6, hidden: 384, intermediate: 1536, labels: 1 };
+
+/**
+ * Useful GFLOP of one pair of `tokens` tokens (no padding): 2 x the multiply-adds of every MatMul/Gemm. Per layer,
+ * Q, K, V and output projections (4 H^2 per token), the feed-forward pair (2 H I per token) and attention's two
+ * batched products (Q K^T and P V: 2 L^2 H over all heads); then the pooler (H^2) and classifier (H x labels) on
+ * the first token. Element-wise work (softmax, GELU, LayerNorm, embeddings) is not counted. At the workload's mean
+ * length (250.3) this is 5.892 GFLOP, but attention is quadratic, so the per-pair sum is what the bench uses.
+ */
+export function pairGflop(tokens: number, g = GEOMETRY): number {
+  const { layers, hidden: h, intermediate: i, labels } = g;
+  const perLayer = tokens * (4 * h * h + 2 * h * i) + 2 * tokens * tokens * h;
+  return (2 * (layers * perLayer + h * h + h * labels)) / 1e9;
+}
 
 interface Workload {
   queries: { qid: string; query: string; docs: { docId: string; text: string }[] }[];
 }
 
 export interface CrossEncoderBenchOptions {
-  threads?: number;
+  /** Total threads: the naive baseline's session threads, and ours' threads x workers. */
+  threads: number;
+  /** Data-parallel worker sessions for ours (fp32, q8, server); each gets threads / workers intra-op threads. */
+  workers: number;
   tokenBudget?: number;
-  /** Compare fp32 scores with one-pair-per-run scoring (slow: 480 runs). */
-  checkUnbatched?: boolean;
-  /** Called before each query (run.ts samples the SGEMM rate there, under the same machine conditions). */
-  beforeQuery?: () => Promise<void>;
+  /** Only the first N queries (a quick look on a busy machine; the reported targets need all 12). */
+  queries?: number;
+  clients?: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+export interface PassResult {
+  docsPerSec: number;
+  ms: number;
+}
+
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function timeQueries(
-  queries: Workload["queries"],
-  run: (q: Workload["queries"][number]) => Promise<void>,
-): Promise<number[]> {
-  const times: number[] = [];
-  for (const q of queries) {
-    const t0 = performance.now();
-    await run(q);
-    times.push(performance.now() - t0);
-  }
-  return times;
+export interface CrossEncoderBench {
+  pairs: number;
+  meanTokens: number;
+  truncated: number;
+  /** Useful GFLOP of the whole workload: every pair at its own (unpadded) length. */
+  usefulGflop: number;
+  /** GFLOP the naive baseline executes (every pair at its batch's padded length). */
+  naivePaddedGflop: number;
+  naivePaddedTokensPerPair: number;
+  /** GFLOP ours executes (token-budget batches of length-sorted pairs, padded to each batch's longest). */
+  oursPaddedGflop: number;
+  tokenBudget: number;
+  tokenizeMs: number;
+  loadMs: { fp32: number; q8: number; server: number };
+  naive(): Promise<PassResult>;
+  fp32(): Promise<PassResult>;
+  /** Ours fp32 with one in-process session using every thread (no workers), for comparison. */
+  fp32Intra(): Promise<PassResult>;
+  q8(): Promise<PassResult>;
+  server(): Promise<PassResult & { errors: number; clients: number }>;
+  /** Largest |batched - one pair per run| over every pair, fp32 (ours vs the naive session run pair by pair). */
+  maxDiffVsUnbatched(): Promise<number>;
+  top1Agreement(): string;
+  close(): Promise<void>;
 }
 
-function summary(times: number[], pairs: number) {
-  const total = times.reduce((a, b) => a + b, 0);
-  return {
-    docsPerSec: round(pairs / (total / 1000)),
-    p50QueryMs: round(median(times)),
-    totalMs: round(total),
-  };
-}
-
-export async function runCrossEncoderBench(
-  options: CrossEncoderBenchOptions = {},
-): Promise<Record<string, unknown>> {
+export async function crossEncoderBench(options: CrossEncoderBenchOptions): Promise<CrossEncoderBench> {
   const dir = join(FIXTURES, "minilm-l6-h384-random");
   const workload = JSON.parse(readFileSync(join(FIXTURES, "bench", "workload.json"), "utf8")) as Workload;
-  const queries = workload.queries;
+  const queries = workload.queries.slice(0, options.queries ?? workload.queries.length);
   const pairs = queries.reduce((n, q) => n + q.docs.length, 0);
-  const threads = options.threads ?? defaultThreads();
   const tokenBudget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
+  const perWorker = Math.max(1, Math.floor(options.threads / options.workers));
+  const ours = {
+    modelType: "cross-encoder" as const,
+    workers: options.workers,
+    threads: perWorker,
+    tokenBudget,
+  };
 
   const load = async (dtype: DtypeName): Promise<{ ranker: Ranker; ms: number }> => {
     const t0 = performance.now();
-    const ranker = await Reranker(dir, { modelType: "cross-encoder", dtype, threads, tokenBudget });
+    const ranker = await Reranker(dir, { ...ours, dtype });
     return { ranker, ms: performance.now() - t0 };
   };
   const fp32 = await load("fp32");
   const q8 = await load("q8");
-  // The naive baseline shares the fp32 session (sessions are cached per file and options).
-  const naive = await PairClassifier.load(dir, await findOnnxFile(dir, "model", "fp32"), { threads });
+  // One in-process session with every thread: the same cached session as the naive baseline's.
+  const fp32Intra = await Reranker(dir, {
+    modelType: "cross-encoder",
+    threads: options.threads,
+    tokenBudget,
+  });
+  const naive = await PairClassifier.load(dir, await findOnnxFile(dir, "model", "fp32"), {
+    threads: options.threads,
+  });
+  const serverT0 = performance.now();
+  // The server's defaults: one worker thread whose session uses every core, tokenising there too.
+  const server = await startServer({
+    models: [{ name: dir, options: { modelType: "cross-encoder", dtype: "fp32", tokenBudget } }],
+    port: 0,
+    limits: { maxDocuments: 1000, maxConcurrent: 4, maxQueue: 64 },
+  });
+  const serverMs = performance.now() - serverT0;
 
-  // Tokenisation alone, as rank() does it.
+  // Tokenisation alone, as rank() does it in process; also gives the lengths the FLOP counts need.
   const tokT0 = performance.now();
-  const encodings = new Map<string, Encoding[]>();
-  for (const q of queries) {
-    encodings.set(
-      q.qid,
-      naive.encodePairs(
-        q.query,
-        q.docs.map((d) => d.text),
-      ),
-    );
-  }
+  const encodings = queries.map((q) =>
+    naive.encodePairs(
+      q.query,
+      q.docs.map((d) => d.text),
+    ),
+  );
   const tokenizeMs = performance.now() - tokT0;
-  const lengths = [...encodings.values()].flat().map((e) => e.ids.length);
-  const meanTokens = lengths.reduce((a, b) => a + b, 0) / lengths.length;
+  const lengths = encodings.map((e) => e.map((x) => x.ids.length));
+  const all = lengths.flat();
+  const usefulGflop = all.reduce((s, l) => s + pairGflop(l), 0);
+  let naivePadded = 0;
+  let naivePaddedGflop = 0;
+  for (const ls of lengths) {
+    for (let i = 0; i < ls.length; i += 16) {
+      const chunk = ls.slice(i, i + 16);
+      const w = Math.max(...chunk);
+      naivePadded += w * chunk.length;
+      naivePaddedGflop += pairGflop(w) * chunk.length;
+    }
+  }
+  const { planBatches } = await import("../src/engine/batching.js");
+  let oursPaddedGflop = 0;
+  for (const ls of lengths)
+    for (const b of planBatches(ls, tokenBudget, Number.POSITIVE_INFINITY))
+      oursPaddedGflop += pairGflop(ls[b[0]]) * b.length;
 
-  // Warm-up: one query through every variant.
+  const timed = async (run: () => Promise<void>): Promise<PassResult> => {
+    const t0 = performance.now();
+    await run();
+    const ms = performance.now() - t0;
+    return { docsPerSec: round(pairs / (ms / 1000)), ms: round(ms) };
+  };
+  const scores = {
+    fp32: new Map<string, Map<string, number>>(),
+    fp32Intra: new Map<string, Map<string, number>>(),
+    q8: new Map<string, Map<string, number>>(),
+  };
+  const rankPass = (variant: keyof typeof scores, ranker: Ranker) =>
+    timed(async () => {
+      for (const q of queries) {
+        const res = await ranker.rank(q.query, q.docs);
+        scores[variant].set(q.qid, new Map(res.results.map((r) => [String(r.docId), r.score as number])));
+      }
+    });
+
+  // The server pass: each query's 40 passages as two 20-passage requests, `clients` clients pulling from one list.
+  const requests = queries.flatMap((q) =>
+    [0, 20].map((from) => ({ query: q.query, documents: q.docs.slice(from, from + 20).map((d) => d.text) })),
+  );
+  const clients = options.clients ?? 16;
+  const serverPass = async () => {
+    let next = 0;
+    let errors = 0;
+    let served = 0;
+    const result = await timed(async () => {
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (next < requests.length) {
+            const body = requests[next++];
+            try {
+              const res = await fetch(`${server.url}/v1/rerank`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(body),
+                signal: AbortSignal.timeout(120_000),
+              });
+              const json = (await res.json()) as { results?: unknown[] };
+              if (res.ok && json.results?.length === body.documents.length) served += body.documents.length;
+              else errors++;
+            } catch {
+              errors++;
+            }
+          }
+        }),
+      );
+    });
+    return { ...result, docsPerSec: round(served / (result.ms / 1000)), errors, clients };
+  };
+
+  // Warm-up: one query through every variant (and one request through the server).
   await fp32.ranker.rank(queries[0].query, queries[0].docs);
   await q8.ranker.rank(queries[0].query, queries[0].docs);
+  await fp32Intra.rank(queries[0].query, queries[0].docs);
+  await naive.logits(encodings[0].slice(0, 16));
+  await fetch(`${server.url}/v1/rerank`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(requests[0]),
+  }).then((r) => r.arrayBuffer());
 
-  const fp32Scores = new Map<string, Map<string, number>>();
-  const q8Scores = new Map<string, Map<string, number>>();
-  const times = { fp32: [] as number[], q8: [] as number[], naive: [] as number[] };
-  let naivePadded = 0;
-  for (const q of queries) {
-    await options.beforeQuery?.();
-    times.naive.push(
-      ...(await timeQueries([q], async () => {
-        const enc = naive.encodePairs(
-          q.query,
-          q.docs.map((d) => d.text),
-        );
-        for (let i = 0; i < enc.length; i += 16) {
-          const chunk = enc.slice(i, i + 16);
-          naivePadded += Math.max(...chunk.map((e) => e.ids.length)) * chunk.length;
-          await naive.logits(chunk);
-        }
-      })),
-    );
-    for (const [variant, ranker, store] of [
-      ["fp32", fp32.ranker, fp32Scores],
-      ["q8", q8.ranker, q8Scores],
-    ] as const) {
-      times[variant].push(
-        ...(await timeQueries([q], async () => {
-          const res = await ranker.rank(q.query, q.docs);
-          store.set(q.qid, new Map(res.results.map((r) => [String(r.docId), r.score as number])));
-        })),
-      );
-    }
-  }
-
-  let maxDiffUnbatched: number | undefined;
-  if (options.checkUnbatched !== false) {
-    maxDiffUnbatched = 0;
-    for (const q of queries) {
-      const enc = encodings.get(q.qid) as Encoding[];
-      for (let i = 0; i < enc.length; i++) {
-        const { data } = await naive.logits([enc[i]]);
-        const got = fp32Scores.get(q.qid)?.get(q.docs[i].docId) as number;
-        maxDiffUnbatched = Math.max(maxDiffUnbatched, Math.abs(got - data[0]));
-      }
-    }
-  }
-
-  let top1Agree = 0;
-  for (const q of queries) {
-    const best = (m: Map<string, number>) => [...m].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-    if (
-      best(fp32Scores.get(q.qid) as Map<string, number>) === best(q8Scores.get(q.qid) as Map<string, number>)
-    )
-      top1Agree++;
-  }
-
-  const f = summary(times.fp32, pairs);
-  const n = summary(times.naive, pairs);
-  const q = summary(times.q8, pairs);
-  await fp32.ranker.close();
-  await q8.ranker.close();
-  await naive.close();
   return {
-    model: "minilm-l6-h384-random",
-    threads,
+    pairs,
+    meanTokens: round(all.reduce((a, b) => a + b, 0) / all.length),
+    truncated: all.filter((l) => l >= 512).length,
+    usefulGflop: round(usefulGflop, 2),
+    naivePaddedGflop: round(naivePaddedGflop, 2),
+    naivePaddedTokensPerPair: round(naivePadded / pairs),
+    oursPaddedGflop: round(oursPaddedGflop, 2),
     tokenBudget,
-    workload: {
-      queries: queries.length,
-      pairs,
-      meanTokens: round(meanTokens),
-      truncated: lengths.filter((l) => l >= 512).length,
+    tokenizeMs: round(tokenizeMs),
+    loadMs: { fp32: round(fp32.ms), q8: round(q8.ms), server: round(serverMs) },
+    naive: () =>
+      timed(async () => {
+        for (const enc of queries.map((q) =>
+          naive.encodePairs(
+            q.query,
+            q.docs.map((d) => d.text),
+          ),
+        )) {
+          for (let i = 0; i < enc.length; i += 16) await naive.logits(enc.slice(i, i + 16));
+        }
+      }),
+    fp32: () => rankPass("fp32", fp32.ranker),
+    fp32Intra: () => rankPass("fp32Intra", fp32Intra),
+    q8: () => rankPass("q8", q8.ranker),
+    server: serverPass,
+    async maxDiffVsUnbatched() {
+      let max = 0;
+      for (let k = 0; k < queries.length; k++) {
+        const q = queries[k];
+        for (let i = 0; i < q.docs.length; i++) {
+          const { data } = await naive.logits([encodings[k][i]]);
+          for (const variant of [scores.fp32, scores.fp32Intra]) {
+            const got = variant.get(q.qid)?.get(q.docs[i].docId) as number;
+            max = Math.max(max, Math.abs(got - data[0]));
+          }
+        }
+      }
+      return max;
     },
-    loadMs: { fp32: round(fp32.ms), q8: round(q8.ms) },
-    fp32: { ...f, gflops: round(f.docsPerSec * GFLOP_PER_PAIR), maxDiffVsUnbatched: maxDiffUnbatched },
-    q8: {
-      ...q,
-      vsNaiveFp32: round(q.docsPerSec / n.docsPerSec, 2),
-      top1AgreesWithFp32: `${top1Agree}/${queries.length}`,
+    top1Agreement() {
+      let agree = 0;
+      for (const q of queries) {
+        const best = (m: Map<string, number>) => [...m].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+        const a = scores.fp32.get(q.qid);
+        const b = scores.q8.get(q.qid);
+        if (a && b && best(a) === best(b)) agree++;
+      }
+      return `${agree}/${queries.length}`;
     },
-    naiveFp32: {
-      ...n,
-      paddedTokensPerPair: round(naivePadded / pairs),
-      vsOptimisedFp32: round(n.docsPerSec / f.docsPerSec, 2),
+    async close() {
+      await server.close();
+      await fp32.ranker.close();
+      await q8.ranker.close();
+      await fp32Intra.close();
+      await naive.close();
     },
-    tokenisation: { ms: round(tokenizeMs), shareOfFp32EndToEnd: round(tokenizeMs / f.totalMs, 3) },
   };
 }

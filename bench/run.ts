@@ -1,96 +1,163 @@
 /**
- * `npm run bench`: cross-encoder throughput (bench/cross-encoder.ts) against the same-run SGEMM peak
- * (bench/sgemm.ts), plus the MaxSim benchmark (bench/maxsim.ts) when present. Prints a table, then JSON.
- * Knobs: BENCH_THREADS, BENCH_TOKEN_BUDGET, BENCH_SKIP_UNBATCHED=1.
+ * `npm run bench`: cross-encoder throughput (bench/cross-encoder.ts) against the SGEMM peak (bench/sgemm.ts)
+ * measured in the same run, plus the MaxSim benchmark (bench/maxsim.ts). Rounds interleave an SGEMM sample with
+ * each pass (naive fp32, ours fp32, q8, server), so load on a shared machine hits the peak and the model alike;
+ * every figure is the best of its rounds. Prints a summary with each target's PASS/FAIL, then JSON.
+ * Knobs: BENCH_ROUNDS (3), BENCH_THREADS (all cores), BENCH_WORKERS (= threads: one 1-thread session per core),
+ * BENCH_TOKEN_BUDGET (2048), BENCH_QUERIES (12), BENCH_CLIENTS (16), BENCH_SKIP_UNBATCHED=1, BENCH_SKIP_MAXSIM=1.
  */
-import { existsSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
 import { defaultThreads } from "../src/engine/onnx.js";
-import { GFLOP_PER_PAIR, runCrossEncoderBench } from "./cross-encoder.js";
-import { sgemmSampler } from "./sgemm.js";
+import { crossEncoderBench, type PassResult } from "./cross-encoder.js";
+import { sgemmPeakSampler } from "./sgemm.js";
 
 const env = (k: string) => (process.env[k] ? Number(process.env[k]) : undefined);
 const threads = env("BENCH_THREADS") ?? defaultThreads();
+const workers = env("BENCH_WORKERS") ?? threads;
+const rounds = env("BENCH_ROUNDS") ?? 3;
 const started = performance.now();
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
-// The SGEMM rate is sampled (warmed up) before the workload and between its queries; the best sample is the
-// peak (the harder target on a shared machine), the median is reported too.
-const sgemm = await sgemmSampler(threads);
-const samples: number[] = [];
-for (let i = 0; i < 3; i++) samples.push(await sgemm.sample(10));
-// biome-ignore lint/suspicious/noExplicitAny: free-form report
-const ce: any = await runCrossEncoderBench({
+const sgemm = await sgemmPeakSampler(threads);
+const ce = await crossEncoderBench({
   threads,
+  workers,
   tokenBudget: env("BENCH_TOKEN_BUDGET"),
-  checkUnbatched: process.env.BENCH_SKIP_UNBATCHED !== "1",
-  beforeQuery: async () => {
-    samples.push(await sgemm.sample(8));
-  },
+  queries: env("BENCH_QUERIES"),
+  clients: env("BENCH_CLIENTS"),
 });
-for (let i = 0; i < 3; i++) samples.push(await sgemm.sample(10));
+const samples: number[] = [];
+type Variant = "naive" | "fp32" | "fp32Intra" | "q8" | "server";
+const passes: Record<Variant, PassResult[]> = { naive: [], fp32: [], fp32Intra: [], q8: [], server: [] };
+let serverErrors = 0;
+for (let r = 0; r < rounds; r++) {
+  for (const v of ["naive", "fp32", "fp32Intra", "q8", "server"] as const) {
+    samples.push(await sgemm.sample(8));
+    const res = await ce[v]();
+    if ("errors" in res) serverErrors += res.errors as number;
+    passes[v].push(res);
+    log(
+      `round ${r + 1}/${rounds} ${v}: ${res.docsPerSec} docs/s; SGEMM ${Math.round(samples.at(-1) ?? 0)} GFLOP/s`,
+    );
+  }
+}
+samples.push(await sgemm.sample(8));
 await sgemm.close();
-samples.sort((a, b) => a - b);
-const median = samples[Math.floor(samples.length / 2)];
-const peak = samples[samples.length - 1];
-const ofPeak = ce.fp32.gflops / peak;
+const maxDiff = process.env.BENCH_SKIP_UNBATCHED === "1" ? undefined : await ce.maxDiffVsUnbatched();
+const top1 = ce.top1Agreement();
+const tokenizeMs = ce.tokenizeMs;
+const loadMs = ce.loadMs;
+await ce.close();
 
-const report: Record<string, unknown> = {
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-  sgemm: {
-    threads,
-    n: 1024,
-    peakGflops: Math.round(peak),
-    medianSampleGflops: Math.round(median),
-    samples: samples.length,
+const best = (v: Variant) => passes[v].reduce((a, b) => (b.docsPerSec > a.docsPerSec ? b : a));
+const sorted = [...samples].sort((a, b) => a - b);
+const peak = sorted[sorted.length - 1];
+const medianPeak = sorted[Math.floor(sorted.length / 2)];
+const naive = best("naive");
+// Ours fp32 is the better of the two library setups (data-parallel workers, one in-process session): which one
+// wins depends on the machine and its load, and a user picks the faster one for theirs.
+const fp32Workers = best("fp32");
+const fp32Intra = best("fp32Intra");
+const intraWins = fp32Intra.docsPerSec > fp32Workers.docsPerSec;
+const fp32 = intraWins ? fp32Intra : fp32Workers;
+const fp32Setup = intraWins
+  ? `1 in-process session x ${threads} threads`
+  : `${workers} worker session(s) x ${Math.max(1, Math.floor(threads / workers))} thread(s)`;
+const q8 = best("q8");
+const server = best("server");
+// Useful work: every pair at its own length (no padding), 2 x multiply-adds of every MatMul (cross-encoder.ts).
+const usefulGflops = ce.usefulGflop / (fp32.ms / 1000);
+const ofPeak = usefulGflops / peak;
+const q8VsNaive = q8.docsPerSec / naive.docsPerSec;
+const serverVsLibrary = server.docsPerSec / fp32.docsPerSec;
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const targets = {
+  fp32OfPeak: { value: round(ofPeak, 3), target: ">= 0.80", pass: ofPeak >= 0.8 },
+  q8VsNaiveFp32: { value: round(q8VsNaive, 2), target: ">= 3.5", pass: q8VsNaive >= 3.5 },
+  serverVsLibrary: {
+    value: round(serverVsLibrary, 2),
+    target: ">= 0.90",
+    pass: serverVsLibrary >= 0.9 && serverErrors === 0,
   },
-  crossEncoder: {
-    ...ce,
-    fp32: {
-      ...ce.fp32,
-      ofSgemmPeak: Math.round(ofPeak * 1000) / 1000,
-      ofMedianSgemmSample: Math.round((ce.fp32.gflops / median) * 1000) / 1000,
-    },
-  },
-  targets: {
-    fp32UsefulGflopsOver80PercentOfPeak: ofPeak >= 0.8,
-    fp32ScoresWithin1e4OfUnbatched:
-      ce.fp32.maxDiffVsUnbatched === undefined ? "not checked" : ce.fp32.maxDiffVsUnbatched <= 1e-4,
-    q8Over3_5xNaiveFp32: ce.q8.vsNaiveFp32 >= 3.5,
+  fp32BatchedEqualsUnbatched: {
+    value: maxDiff,
+    target: "<= 1e-4",
+    pass: maxDiff === undefined ? "not checked" : maxDiff <= 1e-4,
   },
 };
 
-const maxsimFile = join(import.meta.dirname, "maxsim.ts");
-if (existsSync(maxsimFile) || existsSync(join(import.meta.dirname, "maxsim.js"))) {
+const report: Record<string, unknown> = {
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadAverage: (await import("node:os")).loadavg().map((x) => round(x, 2)),
+  },
+  config: { threads, workers, threadsPerWorker: Math.max(1, Math.floor(threads / workers)), rounds },
+  workload: {
+    pairs: ce.pairs,
+    meanTokens: ce.meanTokens,
+    truncated: ce.truncated,
+    usefulGflop: ce.usefulGflop,
+    usefulGflopPerPair: round(ce.usefulGflop / ce.pairs, 3),
+    naivePaddedGflop: ce.naivePaddedGflop,
+    naivePaddedTokensPerPair: ce.naivePaddedTokensPerPair,
+    oursPaddedGflop: ce.oursPaddedGflop,
+    tokenBudget: ce.tokenBudget,
+  },
+  sgemm: {
+    n: 1024,
+    threads,
+    peakGflops: round(peak),
+    medianSampleGflops: round(medianPeak),
+    samples: samples.length,
+  },
+  docsPerSec: {
+    naiveFp32: naive.docsPerSec,
+    fp32: fp32.docsPerSec,
+    fp32Workers: fp32Workers.docsPerSec,
+    fp32InProcess: fp32Intra.docsPerSec,
+    fp32Setup,
+    q8: q8.docsPerSec,
+    server: server.docsPerSec,
+    medians: {
+      naiveFp32: med(passes.naive.map((p) => p.docsPerSec)),
+      fp32Workers: med(passes.fp32.map((p) => p.docsPerSec)),
+      fp32InProcess: med(passes.fp32Intra.map((p) => p.docsPerSec)),
+      q8: med(passes.q8.map((p) => p.docsPerSec)),
+      server: med(passes.server.map((p) => p.docsPerSec)),
+    },
+  },
+  fp32UsefulGflops: round(usefulGflops),
+  serverClients: env("BENCH_CLIENTS") ?? 16,
+  serverErrors,
+  q8Top1AgreesWithFp32: top1,
+  loadMs,
+  tokenisation: { ms: tokenizeMs, shareOfFp32Pass: round(tokenizeMs / fp32.ms, 3) },
+  targets,
+};
+
+if (process.env.BENCH_SKIP_MAXSIM !== "1") {
   const { runMaxSimBench } = await import("./maxsim.js");
   report.maxsim = await runMaxSimBench();
 }
 report.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-report.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+report.totalSeconds = round((performance.now() - started) / 1000);
 
-const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+const verdict = (p: boolean | string) =>
+  p === true ? "PASS" : p === false ? "FAIL" : String(p).toUpperCase();
 const lines = [
-  `cross-encoder, minilm-l6-h384-random, ${ce.workload.pairs} pairs (mean ${ce.workload.meanTokens} tokens), ${threads} threads, token budget ${ce.tokenBudget}`,
-  row(["variant", "docs/s", "p50 ms/query", "GFLOP/s", "vs naive fp32"]),
-  row(["---", "---", "---", "---", "---"]),
-  row([
-    "naive fp32 (16, input order)",
-    ce.naiveFp32.docsPerSec,
-    ce.naiveFp32.p50QueryMs,
-    Math.round(ce.naiveFp32.docsPerSec * GFLOP_PER_PAIR),
-    "1.00",
-  ]),
-  row([
-    "fp32 (sorted, token budget)",
-    ce.fp32.docsPerSec,
-    ce.fp32.p50QueryMs,
-    Math.round(ce.fp32.gflops),
-    (ce.fp32.docsPerSec / ce.naiveFp32.docsPerSec).toFixed(2),
-  ]),
-  row(["q8 (model_quantized.onnx)", ce.q8.docsPerSec, ce.q8.p50QueryMs, "-", ce.q8.vsNaiveFp32.toFixed(2)]),
-  "",
-  `SGEMM peak (MatMul 1024², ${threads} threads, best of ${samples.length} same-run samples): ${Math.round(peak)} GFLOP/s (median ${Math.round(median)}); fp32 useful = ${(ofPeak * 100).toFixed(1)}% of peak`,
-  `load: fp32 ${ce.loadMs.fp32} ms, q8 ${ce.loadMs.q8} ms; tokenisation ${ce.tokenisation.ms} ms = ${(ce.tokenisation.shareOfFp32EndToEnd * 100).toFixed(1)}% of fp32 end-to-end ${ce.fp32.totalMs} ms`,
-  `fp32 max |batched - unbatched| = ${ce.fp32.maxDiffVsUnbatched}; peak RSS ${report.peakRssMb} MB; total ${report.totalSeconds} s`,
+  `cross-encoder minilm-l6-h384-random: ${ce.pairs} pairs, mean ${ce.meanTokens} tokens, ${ce.usefulGflop} useful GFLOP (${round(ce.usefulGflop / ce.pairs, 3)} per pair); ${threads} threads; ours = ${workers} worker session(s) x ${Math.max(1, Math.floor(threads / workers))} thread(s), token budget ${ce.tokenBudget}; best of ${rounds} interleaved rounds`,
+  `  naive fp32 (16 in input order, ${ce.naivePaddedTokensPerPair} padded tokens/pair): ${naive.docsPerSec} docs/s`,
+  `  ours fp32, ${workers} workers x ${Math.max(1, Math.floor(threads / workers))} thread(s): ${fp32Workers.docsPerSec} docs/s; 1 in-process session x ${threads} threads: ${fp32Intra.docsPerSec} docs/s`,
+  `  ours fp32 (better of the two: ${fp32Setup}): ${fp32.docsPerSec} docs/s = ${round(usefulGflops)} useful GFLOP/s`,
+  `  SGEMM peak (MatMul 1024², best of ${threads} threads and ${threads} x 1 thread, best of ${samples.length} samples in the same run): ${round(peak)} GFLOP/s (median ${round(medianPeak)})`,
+  `  fp32 share of peak:              ${(ofPeak * 100).toFixed(1)}%   target >= 80%      ${verdict(targets.fp32OfPeak.pass)}`,
+  `  q8:                              ${q8.docsPerSec} docs/s = ${q8VsNaive.toFixed(2)}x naive fp32   target >= 3.5x   ${verdict(targets.q8VsNaiveFp32.pass)}`,
+  `  library (ours fp32, better setup) vs server (1 worker x ${threads} threads), ${env("BENCH_CLIENTS") ?? 16} clients, loopback: ${fp32.docsPerSec} vs ${server.docsPerSec} docs/s = ${serverVsLibrary.toFixed(2)}   target >= 0.90   ${verdict(targets.serverVsLibrary.pass)}${serverErrors ? ` (${serverErrors} failed requests)` : ""}`,
+  `  fp32 batched vs unbatched: max |diff| = ${maxDiff ?? "not checked"}   target <= 1e-4   ${verdict(targets.fp32BatchedEqualsUnbatched.pass)}`,
+  `  q8 top-1 = fp32 top-1 for ${top1} queries; load fp32 ${loadMs.fp32} ms, q8 ${loadMs.q8} ms; tokenisation ${tokenizeMs} ms = ${(100 * (tokenizeMs / fp32.ms)).toFixed(1)}% of the fp32 pass; peak RSS ${report.peakRssMb} MB; total ${report.totalSeconds} s`,
 ];
 process.stdout.write(`${lines.join("\n")}\n\n${JSON.stringify(report, null, 2)}\n`);

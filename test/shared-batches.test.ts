@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AbortedError } from "../src/core/errors.js";
-import { planBatches } from "../src/engine/batching.js";
+import { planBatches, scoreInBatches } from "../src/engine/batching.js";
 import { SharedBatcher } from "../src/engine/shared-batches.js";
 
 /** A scoring function that records each batch and scores an item by its value; it yields like a real model. */
@@ -118,5 +118,44 @@ describe("PairClassifier shares batches between concurrent calls", () => {
     // The first call starts a run at once; the two calls that arrive meanwhile share the next batch.
     assert.deepEqual(rowsPerRun, [6, 11]);
     await classifier.close();
+  });
+
+  it("with concurrency 2 keeps two batches in flight and still plans a lone caller's batches", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const batches: string[][] = [];
+    const run = async (items: string[]) => {
+      batches.push(items);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return items.map((s) => s.length);
+    };
+    const items = ["aaaa", "b", "cc", "dddddd", "e", "ff", "ggg", "hhhhh"];
+    const lengths = items.map((s) => s.length);
+    const scores = await new SharedBatcher(run, { tokenBudget: 8, concurrency: 2 }).score(items, lengths);
+    assert.deepEqual([...scores], lengths);
+    assert.equal(most, 2);
+    assert.deepEqual(
+      batches,
+      planBatches(lengths, 8, Number.POSITIVE_INFINITY).map((b) => b.map((i) => items[i])),
+    );
+  });
+
+  it("scoreInBatches with concurrency 2 runs two batches at once and returns input order", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const lengths = [5, 1, 3, 8, 2, 2, 7, 4, 6];
+    const scores = await scoreInBatches(lengths, { tokenBudget: 8, concurrency: 2 }, async (indices) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return indices.map((i) => lengths[i] * 10);
+    });
+    assert.deepEqual(
+      [...scores],
+      lengths.map((l) => l * 10),
+    );
+    assert.equal(most, 2);
   });
 });

@@ -127,6 +127,7 @@ export async function openBrowserSession(
     threads: g.crossOriginIsolated === true ? (ort.env.wasm.numThreads ?? threads) : 1,
     inputs: session.inputMetadata.map(info),
     outputs: session.outputMetadata.map(info),
+    parallelism: 1, // runs are queued one at a time below
     run(feeds, outputNames) {
       if (closed) return Promise.reject(new InvalidInputError("this ONNX session has been closed"));
       const p = queue.then(() => runNow(feeds, outputNames));

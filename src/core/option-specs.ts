@@ -61,6 +61,7 @@ const ONNX = {
   onnxFile: "string",
   threads: "number",
   worker: "boolean",
+  workers: "number",
   batchSize: "number",
   tokenBudget: "number",
 } as const;

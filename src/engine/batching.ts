@@ -8,6 +8,8 @@ export interface BatchOptions {
   signal?: AbortSignal;
   /** Items finished so far. */
   progress?: (done: number) => void;
+  /** Batches run at the same time (a data-parallel session's workers); default 1. */
+  concurrency?: number;
 }
 
 /** Tuned on MiniLM-L6 / 2 cores: large enough to amortise per-run overhead, small enough to stay in cache. */
@@ -54,16 +56,31 @@ export async function scoreInBatches(
   if (!(budget >= 1)) throw new InvalidInputError(`tokenBudget must be a positive number, got ${budget}`);
   if (!(maxBatch >= 1)) throw new InvalidInputError(`batch size must be a positive integer, got ${maxBatch}`);
   const scores = new Float64Array(lengths.length);
+  const plan = planBatches(lengths, budget, maxBatch);
+  let next = 0;
   let done = 0;
-  for (const batch of planBatches(lengths, budget, maxBatch)) {
-    throwIfAborted(options.signal);
-    const out = await run(batch);
-    if (out.length !== batch.length)
-      throw new ModelOutputError(`model returned ${out.length} scores for a batch of ${batch.length}`);
-    for (let k = 0; k < batch.length; k++) scores[batch[k]] = out[k];
-    done += batch.length;
-    options.progress?.(done);
-  }
+  let failed = false;
+  const runner = async () => {
+    while (next < plan.length && !failed) {
+      throwIfAborted(options.signal);
+      const batch = plan[next++];
+      const out = await run(batch);
+      if (out.length !== batch.length)
+        throw new ModelOutputError(`model returned ${out.length} scores for a batch of ${batch.length}`);
+      for (let k = 0; k < batch.length; k++) scores[batch[k]] = out[k];
+      done += batch.length;
+      options.progress?.(done);
+    }
+  };
+  const runners = Math.max(1, Math.min(options.concurrency ?? 1, plan.length));
+  await Promise.all(
+    Array.from({ length: runners }, () =>
+      runner().catch((e) => {
+        failed = true;
+        throw e;
+      }),
+    ),
+  );
   throwIfAborted(options.signal);
   return scores;
 }

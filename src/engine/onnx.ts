@@ -25,26 +25,56 @@ export interface IoInfo {
   shape: (number | string)[];
 }
 
+/** Token ids of (query, text) pairs, flat: pair k is ids[offsets[k] .. offsets[k + 1]). */
+export interface EncodedPairs {
+  ids: Int32Array;
+  typeIds: Int32Array;
+  offsets: Int32Array;
+  truncated: Uint8Array;
+}
+
+/** Tokenising in the session's worker threads, off the caller's event loop. */
+export type PairEncoder = (
+  tokenizerDir: string,
+  query: string,
+  texts: readonly string[],
+  maxLength: number,
+) => Promise<EncodedPairs>;
+
 export interface OnnxSession {
   readonly inputs: IoInfo[];
   readonly outputs: IoInfo[];
-  /** Safe to call concurrently: runs are queued and executed one at a time. */
+  /** Runs that proceed at the same time (data-parallel workers); more are queued. */
+  readonly parallelism: number;
+  /** Present for worker sessions: tokenise pairs in a worker instead of this thread. */
+  readonly encodePairs?: PairEncoder;
+  /** Safe to call concurrently: runs are queued and executed `parallelism` at a time. */
   run(feeds: Record<string, TensorInput>, outputNames?: string[]): Promise<Record<string, TensorOutput>>;
   /** Release this handle; the session is freed when its last handle closes. Safe to call twice. */
   close(): Promise<void>;
 }
 
 export interface SessionOptions {
-  /** intraOpNumThreads; defaults to os.availableParallelism(). */
+  /**
+   * intraOpNumThreads of each session; defaults to os.availableParallelism() divided among the workers (so one
+   * in-process or worker session uses every core, and `workers: N` sessions use one N-th each).
+   */
   threads?: number;
   /** Run inference in a worker_threads Worker so the event loop stays responsive. */
   worker?: boolean;
+  /**
+   * Data parallelism: N worker threads, each with its own session, each taking the next queued run (implies
+   * `worker`). Each worker holds its own copy of the weights.
+   */
+  workers?: number;
 }
 
 /** What both the in-process session and the worker proxy provide. */
 export interface SessionBackend {
   inputs: IoInfo[];
   outputs: IoInfo[];
+  parallelism: number;
+  encodePairs?: PairEncoder;
   run(feeds: Record<string, TensorInput>, outputNames?: string[]): Promise<Record<string, TensorOutput>>;
   dispose(): Promise<void>;
 }
@@ -112,6 +142,7 @@ export async function createLocalBackend(path: string, threads: number): Promise
   return {
     inputs,
     outputs,
+    parallelism: 1,
     run(feeds, outputNames) {
       const p = queue.then(() => runNow(feeds, outputNames));
       queue = p.catch(() => {});
@@ -135,16 +166,19 @@ const cache = new Map<string, CacheEntry>();
  * released when every handle has been closed.
  */
 export async function openSession(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
-  const threads = options.threads ?? defaultThreads();
+  if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 0))
+    throw new InvalidInputError(`workers must be a non-negative integer, got ${options.workers}`);
+  const workers = Math.max(options.workers ?? 0, options.worker === true ? 1 : 0);
+  const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / Math.max(1, workers)));
   if (!Number.isInteger(threads) || threads < 1)
     throw new InvalidInputError(`threads must be a positive integer, got ${threads}`);
-  const worker = options.worker === true;
-  const key = `${path}\0${threads}\0${worker}`;
+  const key = `${path}\0${threads}\0${workers}`;
   let entry = cache.get(key);
   if (!entry) {
-    const backend = worker
-      ? import("./worker.js").then((m) => m.createWorkerBackend(path, threads))
-      : createLocalBackend(path, threads);
+    const backend =
+      workers > 0
+        ? import("./worker.js").then((m) => m.createWorkerPool(path, threads, workers))
+        : createLocalBackend(path, threads);
     entry = { backend, refs: 0 };
     cache.set(key, entry);
     backend.catch(() => cache.get(key) === entry && cache.delete(key));
@@ -162,6 +196,13 @@ export async function openSession(path: string, options: SessionOptions = {}): P
   return {
     inputs: backend.inputs,
     outputs: backend.outputs,
+    parallelism: backend.parallelism,
+    encodePairs: backend.encodePairs
+      ? (dir, query, texts, maxLength) =>
+          closed
+            ? Promise.reject(new InvalidInputError("this ONNX session has been closed"))
+            : (backend.encodePairs as PairEncoder)(dir, query, texts, maxLength)
+      : undefined,
     run: (feeds, outputNames) => {
       if (closed) return Promise.reject(new InvalidInputError("this ONNX session has been closed"));
       return backend.run(feeds, outputNames);

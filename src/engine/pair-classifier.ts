@@ -1,7 +1,7 @@
 import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
 import { type BatchOptions, scoreInBatches } from "./batching.js";
 import { type ModelFolder, modelMaxLength, positionLimit } from "./model-info.js";
-import type { IoInfo, OnnxSession, SessionOptions, TensorInput } from "./onnx.js";
+import type { EncodedPairs, IoInfo, OnnxSession, SessionOptions, TensorInput } from "./onnx.js";
 import { SharedBatcher } from "./shared-batches.js";
 import { type Encoding, Tokenizer } from "./tokenizer.js";
 
@@ -16,9 +16,28 @@ export interface PairClassifierOptions extends SessionOptions {
 /** Turns one row of logits (at `offset`, `numLabels` wide) into a score. */
 export type ScoreRow = (logits: Float32Array, offset: number, numLabels: number) => number;
 
+/** What batching needs of a pair's encoding: an `Encoding`, or a view into a worker's `EncodedPairs`. */
+export interface PairTokens {
+  ids: ArrayLike<number>;
+  typeIds: ArrayLike<number>;
+  truncated: boolean;
+}
+
 interface PairRow {
-  encoding: Encoding;
+  encoding: PairTokens;
   toScore: ScoreRow;
+}
+
+function unpack(pairs: EncodedPairs): PairTokens[] {
+  return Array.from(pairs.truncated, (t, k) => {
+    const from = pairs.offsets[k];
+    const to = pairs.offsets[k + 1];
+    return {
+      ids: pairs.ids.subarray(from, to),
+      typeIds: pairs.typeIds.subarray(from, to),
+      truncated: t === 1,
+    };
+  });
 }
 
 /** Logits of a batch, row-major [rows, numLabels]. */
@@ -84,7 +103,11 @@ export class PairClassifier {
     ]);
     const folder = await readModelFolder(dir);
     const tokenizer = await Tokenizer.fromDir(dir);
-    const session = await openSession(onnxPath, { threads: options.threads, worker: options.worker });
+    const session = await openSession(onnxPath, {
+      threads: options.threads,
+      worker: options.worker,
+      workers: options.workers,
+    });
     return PairClassifier.fromParts(folder, session, tokenizer, onnxPath, options);
   }
 
@@ -132,8 +155,14 @@ export class PairClassifier {
     return texts.map((t) => this.tokenizer.encodePair(query, t, this.maxLength));
   }
 
+  /** `encodePairs`, in the session's worker when it has one (the caller's event loop stays free). */
+  async #encode(query: string, texts: readonly string[]): Promise<PairTokens[]> {
+    if (!this.session.encodePairs) return this.encodePairs(query, texts);
+    return unpack(await this.session.encodePairs(this.folder.dir, query, texts, this.maxLength));
+  }
+
   /** Build the feeds for these encodings (right-padded to the longest) and run the model. */
-  async logits(encodings: readonly Encoding[]): Promise<Logits> {
+  async logits(encodings: readonly PairTokens[]): Promise<Logits> {
     const rows = encodings.length;
     let width = 1;
     for (const e of encodings) width = Math.max(width, e.ids.length);
@@ -193,17 +222,18 @@ export class PairClassifier {
     batch: BatchOptions,
     toScore: ScoreRow,
   ): Promise<{ scores: Float64Array; truncated: boolean[] }> {
-    const encodings = this.encodePairs(query, texts);
+    const encodings = await this.#encode(query, texts);
     const lengths = encodings.map((e) => e.ids.length);
     let scores: Float64Array;
     if (batch.maxBatchSize === undefined) {
       this.#shared ??= new SharedBatcher((items) => this.#scoreRows(items), {
         tokenBudget: batch.tokenBudget,
+        concurrency: this.session.parallelism,
       });
       const items = encodings.map((encoding) => ({ encoding, toScore }));
       scores = await this.#shared.score(items, lengths, { signal: batch.signal, progress: batch.progress });
     } else {
-      scores = await scoreInBatches(lengths, batch, (indices) =>
+      scores = await scoreInBatches(lengths, { concurrency: this.session.parallelism, ...batch }, (indices) =>
         this.#scoreRows(indices.map((i) => ({ encoding: encodings[i], toScore }))),
       );
     }

@@ -21,24 +21,29 @@ interface Request {
 export interface SharedBatcherOptions {
   tokenBudget?: number;
   maxBatchSize?: number;
+  /** Batches run at the same time (the session's data-parallel workers); default 1. */
+  concurrency?: number;
 }
 
 /**
  * Dynamic batching across concurrent callers of one model: while a batch runs, new requests queue; the next
  * batch is planned over every waiting item (longest first, under the token budget), so items from several
- * requests share a batch. A lone caller gets exactly the batches `scoreInBatches` would give it.
+ * requests share a batch. A lone caller gets exactly the batches `scoreInBatches` would give it. With
+ * `concurrency` N, up to N batches are in flight; each next one is planned when a slot frees.
  */
 export class SharedBatcher<T> {
   readonly #run: (items: T[]) => Promise<ArrayLike<number>>;
   readonly #budget: number;
   readonly #maxBatch: number;
+  readonly #concurrency: number;
   #queue: Pending<T>[] = [];
-  #running = false;
+  #inFlight = 0;
 
   constructor(run: (items: T[]) => Promise<ArrayLike<number>>, options: SharedBatcherOptions = {}) {
     this.#run = run;
     this.#budget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
     this.#maxBatch = options.maxBatchSize ?? Number.POSITIVE_INFINITY;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   /** Items waiting to run, over all callers. */
@@ -73,7 +78,7 @@ export class SharedBatcher<T> {
         () => this.#fail(request, new AbortedError("ranking was aborted", { cause: options.signal?.reason })),
         { once: true },
       );
-      if (!this.#running) void this.#drain();
+      this.#pump();
     });
   }
 
@@ -84,41 +89,44 @@ export class SharedBatcher<T> {
     request.reject(err);
   }
 
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) {
-        const queue = this.#queue;
-        const [first] = planBatches(
-          queue.map((p) => p.length),
-          this.#budget,
-          this.#maxBatch,
-        );
-        const batch = first.map((i) => queue[i]);
-        const taken = new Set(first);
-        this.#queue = queue.filter((_, i) => !taken.has(i));
-        let out: ArrayLike<number>;
-        try {
-          out = await this.#run(batch.map((p) => p.item));
-          if (out.length !== batch.length) {
-            throw new ModelOutputError(`model returned ${out.length} scores for a batch of ${batch.length}`);
-          }
-        } catch (err) {
-          for (const p of batch) this.#fail(p.request, err);
-          continue;
-        }
-        batch.forEach((p, k) => {
-          const r = p.request;
-          if (r.failed) return;
-          r.scores[p.index] = out[k];
-          r.remaining--;
-          r.done++;
-          r.progress?.(r.done);
-          if (r.remaining === 0) r.resolve(r.scores);
-        });
-      }
-    } finally {
-      this.#running = false;
+  /** Start batches while there are free slots and waiting items. */
+  #pump(): void {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+      const queue = this.#queue;
+      const [first] = planBatches(
+        queue.map((p) => p.length),
+        this.#budget,
+        this.#maxBatch,
+      );
+      const taken = new Set(first);
+      this.#queue = queue.filter((_, i) => !taken.has(i));
+      this.#inFlight++;
+      void this.#runBatch(first.map((i) => queue[i])).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
     }
+  }
+
+  async #runBatch(batch: Pending<T>[]): Promise<void> {
+    let out: ArrayLike<number>;
+    try {
+      out = await this.#run(batch.map((p) => p.item));
+      if (out.length !== batch.length) {
+        throw new ModelOutputError(`model returned ${out.length} scores for a batch of ${batch.length}`);
+      }
+    } catch (err) {
+      for (const p of batch) this.#fail(p.request, err);
+      return;
+    }
+    batch.forEach((p, k) => {
+      const r = p.request;
+      if (r.failed) return;
+      r.scores[p.index] = out[k];
+      r.remaining--;
+      r.done++;
+      r.progress?.(r.done);
+      if (r.remaining === 0) r.resolve(r.scores);
+    });
   }
 }

@@ -16,7 +16,7 @@ import { pairClassifierMethod } from "./pair-method.js";
  * Cross-encoder (Python `TransformerRanker`): a sequence-classification model over (query, document) pairs.
  * One-logit head -> the raw logit; two-logit head -> logit[1] - logit[0]. `sigmoid: true` maps either to (0, 1).
  *
- * Options: dtype (fp32 | fp16 | q8 | int8 | uint8 | q4 | q4f16 | bnb4), onnxFile, threads, worker, batchSize
+ * Options: dtype (fp32 | fp16 | q8 | int8 | uint8 | q4 | q4f16 | bnb4), onnxFile, threads, worker, workers, batchSize
  * (max pairs per run), tokenBudget (padded tokens per run), maxLength, sigmoid / normalize, and the Hub options
  * revision, cacheDir, offline, token.
  */
@@ -36,6 +36,7 @@ export const create: RankerFactory = async (options) => {
   const classifier = await PairClassifier.load(dir, onnxPath, {
     threads: optInt(options, "threads"),
     worker: optBool(options, "worker"),
+    workers: optInt(options, "workers"),
     maxLength: optInt(options, "maxLength"),
   });
   const method = pairClassifierMethod(classifier, options, crossEncoderHead(options));

@@ -6,7 +6,7 @@ import { familyOptionNames } from "../core/registry.js";
 import { Reranker, type RerankerOptions } from "../core/reranker.js";
 import { resolveModel } from "../core/resolve.js";
 import { createApp } from "./app.js";
-import type { ServerLimits } from "./limits.js";
+import { applyServerLimits, nodeServerOptions, type ServerLimits } from "./limits.js";
 
 export interface ServeOptions {
   /** Models to serve; the first is the default. Options apply to that model's `Reranker()` call. */
@@ -16,7 +16,10 @@ export interface ServeOptions {
   port?: number;
   apiKey?: string;
   limits?: Partial<ServerLimits>;
-  /** Run local inference in a worker thread so the event loop keeps answering (default true). */
+  /**
+   * Run local inference (and cross-encoder tokenising) in a worker thread so the event loop keeps answering
+   * (default true; a model's `workers` option asks for several data-parallel worker sessions instead).
+   */
   worker?: boolean;
   /** How long shutdown waits for in-flight requests before closing their sockets (default 10 s). */
   shutdownGraceMs?: number;
@@ -52,14 +55,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 }, () =>
-      resolve(s as Server),
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port: options.port ?? 8080,
+        serverOptions: nodeServerOptions(options.limits),
+      },
+      () => resolve(s as Server),
     );
     s.once("error", reject);
   }).catch(async (err) => {
     await Promise.all(rankers.map((r) => r.close())); // e.g. EADDRINUSE: release workers so the process can exit
     throw err;
   });
+  applyServerLimits(server, options.limits);
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
 
