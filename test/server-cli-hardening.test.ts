@@ -119,7 +119,7 @@ describe("credentials in HF_ENDPOINT are never printed (issue 15, item 10)", () 
       ["serve", "-m", "org/model", "-t", "cross-encoder", "--port", "0", "--cache-dir", cacheDir],
       ["rank", "-m", "org/model", "-t", "cross-encoder", "-q", "q", "--cache-dir", cacheDir, "--verbose"],
     ]) {
-      const r = await runCli(args, { env, input: "doc\n", timeoutMs: 60_000 });
+      const r = await runCli(args, { env, input: '"doc"\n', timeoutMs: 60_000 });
       assert.equal(r.code, 4, r.stderr);
       assert.doesNotMatch(r.stderr + r.stdout, /s3cretPass|hfuser/);
       // The endpoint is named (with its credentials redacted or dropped) so the user can tell what failed.
