@@ -243,7 +243,7 @@ describe("models with no ONNX export anywhere", () => {
         (e: unknown) =>
           e instanceof ModelFilesError &&
           !e.message.includes("\n") &&
-          e.message.startsWith(`${repo}@main has no any of onnx/`) &&
+          e.message.startsWith(`${repo}@main has none of onnx/`) &&
           e.message.includes(
             `optimum-cli export onnx --model ${repo} --task ${task} ./${repo.split("/")[1]}-onnx`,
           ),

@@ -89,15 +89,13 @@ function checkEntries(entries: Entry[]): void {
 
 function describeEntry(entry: Entry): string {
   const c = entry.candidates;
-  if (c.length === 1) return c[0];
-  return c.length <= 4
-    ? `any of ${c.join(", ")}`
-    : `any of ${c.slice(0, 2).join(", ")} or ${c.length - 2} other names`;
+  return c.length <= 4 ? c.join(", ") : `${c.slice(0, 2).join(", ")} or ${c.length - 2} other names`;
 }
 
 /** The error for a required entry the repo lacks; ONNX weights get the export command. */
 function missingEntryError(repo: string, s: HubSettings, entry: Entry, exportTask: string | undefined) {
-  const where = `${repo}@${s.revision} has no ${describeEntry(entry)} (${safeUrl(s.endpoint)}/${repo})`;
+  const none = entry.candidates.length === 1 ? "no" : "none of";
+  const where = `${repo}@${s.revision} has ${none} ${describeEntry(entry)} (${safeUrl(s.endpoint)}/${repo})`;
   if (exportTask === undefined || !entry.candidates.every((c) => c.endsWith(".onnx"))) {
     return new ModelFilesError(where);
   }
@@ -169,7 +167,7 @@ async function resolveFromCache(
     (await missingExternalData(cache, commit, entries));
   if (missing !== undefined) {
     throw new ModelFilesError(
-      `${why}: ${describeEntry(missing)} of ${repo}@${s.revision} is not in the Hub cache (${cache.snapshotDir(commit)})`,
+      `${why}: ${missing.candidates.length === 1 ? "" : "none of "}${describeEntry(missing)} of ${repo}@${s.revision} is ${missing.candidates.length === 1 ? "not " : ""}in the Hub cache (${cache.snapshotDir(commit)})`,
       { path: cache.snapshotDir(commit) },
     );
   }
