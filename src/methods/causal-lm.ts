@@ -4,7 +4,7 @@
  * in token-budget batches at the last real token.
  */
 import { InvalidInputError, ModelFilesError, ModelOutputError, throwIfAborted } from "../core/errors.js";
-import { optBool, optFunction, optInt } from "../core/options.js";
+import { optBool, optInt } from "../core/options.js";
 import type { PointwiseMethod } from "../core/ranker.js";
 import type { FactoryOptions } from "../core/registry.js";
 import { DEFAULT_TOKEN_BUDGET, scoreInBatches } from "../engine/batching.js";
@@ -18,6 +18,7 @@ import {
   parseDtype,
   readModelFolder,
 } from "../engine/model-files.js";
+import { hubOptions as engineHubOptions } from "../engine/model-source.js";
 import { type OnnxSession, openSession, type TensorInput } from "../engine/onnx.js";
 import { Tokenizer } from "../engine/tokenizer.js";
 import { cacheFeeds, LOGITS_TO_KEEP, leftPad, pickLogits } from "./causal-lm-inputs.js";
@@ -67,16 +68,15 @@ export function stringOption(options: FactoryOptions, camel: string, snake?: str
   return v;
 }
 
+/** The engine's Hub options, also from the Python snake_case and `hubToken` spellings these families accept. */
 function hubOptions(options: FactoryOptions): HubOptions {
-  return {
-    revision: stringOption(options, "revision"),
+  return engineHubOptions({
+    ...options,
     cacheDir: stringOption(options, "cacheDir", "cache_dir"),
-    offline: optBool(options, "offline"),
     token:
       stringOption(options, "token") ?? stringOption(options, "hubToken") ?? stringOption(options, "hfToken"),
-    endpoint: stringOption(options, "endpoint"),
-    onProgress: optFunction<HubOptions["onProgress"]>(options, "onDownloadProgress"),
-  };
+    offline: optBool(options, "offline"),
+  });
 }
 
 /** Bytes of full `[b, s, vocab]` float32 logits we accept per call when the graph cannot keep only the last position. */
