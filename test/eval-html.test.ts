@@ -4,11 +4,13 @@
  * Needs /usr/bin/chromium (apt-get install -y chromium); skipped without it, except in CI where it fails.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { findChromium, launchChromium } from "../scripts/chromium.js";
 import { runCli } from "./helpers/cli.js";
 import { fixturePath, REPO_ROOT } from "./helpers/fixtures.js";
 
@@ -23,11 +25,13 @@ interface Box {
   querySelectorAll(selector: string): { length: number };
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+const CHROMIUM = findChromium();
+const missing = CHROMIUM === undefined;
+if (missing && process.env.CI) throw new Error("chromium is missing: apt-get install -y chromium");
 
-describe("HTML report in headless Chromium", { skip: missing ? `${CHROMIUM} not installed` : false }, () => {
+describe("HTML report in headless Chromium", {
+  skip: missing ? "chromium not installed (apt-get install -y chromium, or set CHROMIUM_PATH)" : false,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), "rerankers-eval-html-"));
   // A model path longer than any fixed-width label column, given twice.
   const longName = join(
@@ -35,10 +39,8 @@ describe("HTML report in headless Chromium", { skip: missing ? `${CHROMIUM} not 
     `an-exceptionally-long-model-directory-name-${"x".repeat(120)}-that-must-not-be-cut`,
   );
   const reportPath = join(dir, "report.html");
-  // biome-ignore lint/suspicious/noExplicitAny: playwright-core is a dev dependency loaded lazily
-  let browser: any;
-  // biome-ignore lint/suspicious/noExplicitAny: see above
-  let page: any;
+  let browser: Browser | undefined;
+  let page: Page;
   const requests: string[] = [];
   const consoleErrors: string[] = [];
 
@@ -63,25 +65,8 @@ describe("HTML report in headless Chromium", { skip: missing ? `${CHROMIUM} not 
       { timeoutMs: 120_000 },
     );
     assert.equal(r.code, 0, r.stderr);
-    const { chromium } = await import("playwright-core");
-    // A fresh profile per run (Playwright passes it to Chromium as --user-data-dir).
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, "profile-")), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      timeout: 60_000,
-    });
-    page = await browser.newPage();
+    browser = await launchChromium(CHROMIUM as string);
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("request", (req: { url(): string }) => requests.push(req.url()));
     page.on("console", (msg: { type(): string; text(): string }) => {
       if (msg.type() === "error") consoleErrors.push(msg.text());
@@ -119,7 +104,7 @@ describe("HTML report in headless Chromium", { skip: missing ? `${CHROMIUM} not 
     }
     assert.ok(withModel.some((l) => l.text.endsWith("#1")));
     assert.ok(withModel.some((l) => l.text.endsWith("#2")));
-    const pageWidth = await page.evaluate("document.documentElement.scrollWidth");
+    const pageWidth = (await page.evaluate("document.documentElement.scrollWidth")) as number;
     assert.ok(pageWidth <= 1280, `page is ${pageWidth}px wide`);
   });
 
