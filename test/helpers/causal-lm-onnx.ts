@@ -7,16 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 127) {
-    out.push((n & 127) | 128);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
+import { fields, varint } from "./protobuf.js";
 
 const field = (num: number, bytes: ArrayLike<number>) => [
   ...varint((num << 3) | 2),
@@ -34,40 +25,17 @@ function valueInfo(name: string, elemType: number, dims: Dim[]): number[] {
   return [...field(1, text(name)), ...field(2, field(1, tensor))];
 }
 
-function readVarint(buf: Uint8Array, at: number): [number, number] {
-  let n = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[at++];
-    n += (b & 127) * mul;
-    if (b < 128) return [n, at];
-    mul *= 128;
-  }
-}
-
 /** Rewrite ModelProto so that its graph (field 7) ends with `extra` bytes. */
 function appendToGraph(model: Uint8Array, extra: number[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  while (at < model.length) {
-    const start = at;
-    const [tag, afterTag] = readVarint(model, at);
-    const wire = tag & 7;
-    at = afterTag;
-    if (wire === 0) at = readVarint(model, at)[1];
-    else if (wire === 1) at += 8;
-    else if (wire === 5) at += 4;
-    else if (wire === 2) {
-      const [len, afterLen] = readVarint(model, at);
-      at = afterLen + len;
-      if (tag >>> 3 === 7) {
-        parts.push(Uint8Array.from([...varint((7 << 3) | 2), ...varint(len + extra.length)]));
-        parts.push(model.subarray(afterLen, at), Uint8Array.from(extra));
-        continue;
-      }
-    } else throw new Error(`unexpected wire type ${wire}`);
-    parts.push(model.subarray(start, at));
-  }
+  const parts = fields(model).map((f) =>
+    f.num === 7 && f.body !== undefined
+      ? Buffer.concat([
+          Uint8Array.from([...varint((7 << 3) | 2), ...varint(f.body.length + extra.length)]),
+          f.body,
+          Uint8Array.from(extra),
+        ])
+      : model.subarray(f.start, f.end),
+  );
   return Buffer.concat(parts);
 }
 

@@ -5,64 +5,13 @@
  * `external_data = [location, offset, length]`.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 127) {
-    out.push((n & 127) | 128);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-
-function readVarint(buf: Uint8Array, at: number): [number, number] {
-  let n = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[at++];
-    n += (b & 127) * mul;
-    if (b < 128) return [n, at];
-    mul *= 128;
-  }
-}
+import { fields, varint } from "./protobuf.js";
 
 const lenField = (num: number, bytes: Uint8Array): Buffer =>
   Buffer.concat([Uint8Array.from([...varint((num << 3) | 2), ...varint(bytes.length)]), bytes]);
 const varintField = (num: number, value: number) => Uint8Array.from([...varint(num << 3), ...varint(value)]);
 const entry = (key: string, value: string) =>
   lenField(13, Buffer.concat([lenField(1, Buffer.from(key)), lenField(2, Buffer.from(value))]));
-
-interface Field {
-  num: number;
-  wire: number;
-  start: number;
-  end: number;
-  /** Payload of a length-delimited field. */
-  body?: Uint8Array;
-}
-
-function fields(buf: Uint8Array): Field[] {
-  const out: Field[] = [];
-  let at = 0;
-  while (at < buf.length) {
-    const start = at;
-    const [tag, afterTag] = readVarint(buf, at);
-    const wire = tag & 7;
-    at = afterTag;
-    let body: Uint8Array | undefined;
-    if (wire === 0) at = readVarint(buf, at)[1];
-    else if (wire === 1) at += 8;
-    else if (wire === 5) at += 4;
-    else if (wire === 2) {
-      const [len, afterLen] = readVarint(buf, at);
-      body = buf.subarray(afterLen, afterLen + len);
-      at = afterLen + len;
-    } else throw new Error(`unexpected wire type ${wire}`);
-    out.push({ num: tag >>> 3, wire, start, end: at, body });
-  }
-  return out;
-}
 
 /** Rewrite one TensorProto: raw_data (9) → external data appended to `data`. */
 function externalise(tensor: Uint8Array, location: string, data: Buffer[], offset: { value: number }) {

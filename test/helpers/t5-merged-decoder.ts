@@ -5,55 +5,12 @@
  * runs the original decoder graph in its else branch. onnxruntime checks every fed tensor against these declared
  * types and fixed dimensions, so this exercises the feed construction a real merged export needs.
  */
+import { type Field, fields, varint } from "./protobuf.js";
 
-type Field = { num: number; wire: number; bytes: Uint8Array };
-
-function readVarint(buf: Uint8Array, pos: number): [number, number] {
-  let value = 0;
-  let mul = 1;
-  for (;;) {
-    const b = buf[pos++];
-    value += (b & 0x7f) * mul;
-    if (b < 0x80) return [value, pos];
-    mul *= 128;
-  }
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-
-/** Top-level fields of one message, each with its complete encoding (key included). */
-function fields(buf: Uint8Array): Field[] {
-  const out: Field[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const start = pos;
-    const [key, p1] = readVarint(buf, pos);
-    const wire = key & 7;
-    pos = p1;
-    if (wire === 0) pos = readVarint(buf, pos)[1];
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      const [len, p2] = readVarint(buf, pos);
-      pos = p2 + len;
-    } else throw new Error(`unsupported protobuf wire type ${wire}`);
-    out.push({ num: Math.floor(key / 8), wire, bytes: buf.subarray(start, pos) });
-  }
-  return out;
-}
-
+/** A length-delimited field's payload. */
 function payload(f: Field): Uint8Array {
-  const [, p] = readVarint(f.bytes, 0);
-  const [, q] = readVarint(f.bytes, p);
-  return f.bytes.subarray(q);
+  if (f.body === undefined) throw new Error(`field ${f.num} is not length-delimited`);
+  return f.body;
 }
 
 const enc = new TextEncoder();
@@ -100,8 +57,10 @@ export function mergeDecoder(decoder: Uint8Array, g: MergedGeometry): Uint8Array
   const model = fields(decoder);
   const graphField = model.find((f) => f.num === 7);
   if (!graphField) throw new Error("no graph in the decoder model");
-  const graph = fields(payload(graphField));
-  const inputs = graph.filter((f) => f.num === 11).map((f) => f.bytes);
+  const graphBytes = payload(graphField);
+  const graph = fields(graphBytes);
+  const encoded = (f: Field) => graphBytes.subarray(f.start, f.end);
+  const inputs = graph.filter((f) => f.num === 11).map(encoded);
   const output = graph.find((f) => f.num === 12);
   if (!output) throw new Error("the decoder graph has no output");
   const outputName = new TextDecoder().decode(
@@ -109,7 +68,7 @@ export function mergeDecoder(decoder: Uint8Array, g: MergedGeometry): Uint8Array
   );
 
   // else: the original decoder (its inputs now come from the outer scope)
-  const elseBranch = cat(...graph.filter((f) => f.num !== 11).map((f) => f.bytes));
+  const elseBranch = cat(...graph.filter((f) => f.num !== 11).map(encoded));
   // then: never taken here; any float rank-3 value will do
   const thenNode = cat(
     strField(1, "encoder_hidden_states"),
@@ -151,7 +110,10 @@ export function mergeDecoder(decoder: Uint8Array, g: MergedGeometry): Uint8Array
     ...inputs,
     ...past,
     bytesField(11, tensorInfo("use_cache_branch", BOOL, [1])),
-    output.bytes,
+    encoded(output),
   );
-  return cat(...model.filter((f) => f.num !== 7).map((f) => f.bytes), bytesField(7, outer));
+  return cat(
+    ...model.filter((f) => f.num !== 7).map((f) => decoder.subarray(f.start, f.end)),
+    bytesField(7, outer),
+  );
 }
