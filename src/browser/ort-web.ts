@@ -1,11 +1,6 @@
-import {
-  InvalidInputError,
-  MissingDependencyError,
-  ModelFilesError,
-  ModelOutputError,
-} from "../core/errors.js";
-import type { IoInfo, OnnxSession, TensorInput, TensorOutput } from "../engine/onnx.js";
-import { toFloat32 } from "../engine/tensor-data.js";
+import { InvalidInputError, MissingDependencyError, ModelFilesError } from "../core/errors.js";
+import type { OnnxSession } from "../engine/onnx.js";
+import { firstLine, queuedSession } from "../engine/ort-run.js";
 
 /** "auto": WebGPU when the browser has an adapter, else WASM. */
 export type Device = "auto" | "wasm" | "webgpu";
@@ -60,12 +55,6 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(4, g.navigator?.hardwareConcurrency ?? 1));
 }
 
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e)
-    .split("\n")[0]
-    .slice(0, 300);
-}
-
 /**
  * An onnxruntime-web session over the model bytes, as the engine's `OnnxSession` (runs queued one at a time).
  * `source` names the model in errors.
@@ -98,46 +87,23 @@ export async function openBrowserSession(
       path: source,
     });
   }
-  const info = (m: (typeof session.inputMetadata)[number]): IoInfo =>
-    m.isTensor
-      ? { name: m.name, type: m.type, shape: [...m.shape] }
-      : { name: m.name, type: "non-tensor", shape: [] };
-
-  async function runNow(feeds: Record<string, TensorInput>, outputNames?: string[]) {
-    const ortFeeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-    let result: Awaited<ReturnType<typeof session.run>>;
-    try {
-      result = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
-    } catch (cause) {
-      throw new ModelOutputError(`ONNX inference failed: ${firstLine(cause)}`, { cause });
-    }
-    const out: Record<string, TensorOutput> = {};
-    for (const [name, tensor] of Object.entries(result)) {
-      out[name] = { data: toFloat32(tensor.type, tensor.data), dims: [...tensor.dims] };
-    }
-    return out;
-  }
-
-  let queue: Promise<unknown> = Promise.resolve();
+  const queued = queuedSession(ort.Tensor, session);
   let closed = false;
   return {
     device,
     // Without cross-origin isolation (no SharedArrayBuffer) onnxruntime-web runs on one thread whatever was asked.
     threads: g.crossOriginIsolated === true ? (ort.env.wasm.numThreads ?? threads) : 1,
-    inputs: session.inputMetadata.map(info),
-    outputs: session.outputMetadata.map(info),
-    parallelism: 1, // runs are queued one at a time below
+    inputs: queued.inputs,
+    outputs: queued.outputs,
+    parallelism: 1, // queuedSession runs one at a time
     run(feeds, outputNames) {
       if (closed) return Promise.reject(new InvalidInputError("this ONNX session has been closed"));
-      const p = queue.then(() => runNow(feeds, outputNames));
-      queue = p.catch(() => {});
-      return p;
+      return queued.run(feeds, outputNames);
     },
     async close() {
       if (closed) return;
       closed = true;
-      await queue;
+      await queued.drain();
       await session.release();
     },
   };

@@ -1,11 +1,6 @@
 import { availableParallelism } from "node:os";
-import {
-  InvalidInputError,
-  MissingDependencyError,
-  ModelFilesError,
-  ModelOutputError,
-} from "../core/errors.js";
-import { toFloat32 } from "./tensor-data.js";
+import { InvalidInputError, MissingDependencyError, ModelFilesError } from "../core/errors.js";
+import { firstLine, queuedSession } from "./ort-run.js";
 
 export { toFloat32 } from "./tensor-data.js";
 
@@ -95,12 +90,6 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e)
-    .split("\n")[0]
-    .slice(0, 300);
-}
-
 /** An onnxruntime session in this thread, with a queue so that concurrent calls run one after another. */
 export async function createLocalBackend(path: string, threads: number): Promise<SessionBackend> {
   const ort = await loadOrt();
@@ -115,41 +104,14 @@ export async function createLocalBackend(path: string, threads: number): Promise
   } catch (cause) {
     throw new ModelFilesError(`cannot load ONNX model ${path}: ${firstLine(cause)}`, { cause, path });
   }
-  const info = (m: (typeof session.inputMetadata)[number]): IoInfo =>
-    m.isTensor
-      ? { name: m.name, type: m.type, shape: [...m.shape] }
-      : { name: m.name, type: "non-tensor", shape: [] };
-  const inputs = session.inputMetadata.map(info);
-  const outputs = session.outputMetadata.map(info);
-  let queue: Promise<unknown> = Promise.resolve();
-
-  async function runNow(feeds: Record<string, TensorInput>, outputNames?: string[]) {
-    const ortFeeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-    let result: Awaited<ReturnType<typeof session.run>>;
-    try {
-      result = outputNames ? await session.run(ortFeeds, outputNames) : await session.run(ortFeeds);
-    } catch (cause) {
-      throw new ModelOutputError(`ONNX inference failed: ${firstLine(cause)}`, { cause });
-    }
-    const out: Record<string, TensorOutput> = {};
-    for (const [name, tensor] of Object.entries(result)) {
-      out[name] = { data: toFloat32(tensor.type, tensor.data), dims: [...tensor.dims] };
-    }
-    return out;
-  }
-
+  const queued = queuedSession(ort.Tensor, session);
   return {
-    inputs,
-    outputs,
+    inputs: queued.inputs,
+    outputs: queued.outputs,
     parallelism: 1,
-    run(feeds, outputNames) {
-      const p = queue.then(() => runNow(feeds, outputNames));
-      queue = p.catch(() => {});
-      return p;
-    },
+    run: queued.run,
     async dispose() {
-      await queue;
+      await queued.drain();
       await session.release();
     },
   };
