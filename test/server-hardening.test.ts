@@ -17,12 +17,17 @@ function gatedRanker() {
   let gate = new Promise<void>((r) => {
     open = r;
   });
+  let markEntered!: () => void;
+  const entered = new Promise<void>((r) => {
+    markEntered = r;
+  });
   const inner = lexicalMethod();
   const ranker: Ranker = createRanker(
     { modelType: "lexical", model: "lexical-overlap", provider: null },
     {
       kind: "pointwise",
       async scoreDocuments(query, docs, ctx) {
+        markEntered();
         await gate;
         return inner.kind === "pointwise" ? inner.scoreDocuments(query, docs, ctx) : { scores: [] };
       },
@@ -30,6 +35,8 @@ function gatedRanker() {
   );
   return {
     ranker,
+    /** Resolves once a request is inside the ranker (holding its slot). */
+    entered,
     release: () => open(),
     close: () => {
       open();
@@ -115,6 +122,7 @@ describe("server hardening (issue 15, item 10)", () => {
     );
     const ok = { query: "apple", documents: ["apple pie", "pear"] };
     const running = post(url, ok); // holds the only slot until released
+    await g.entered;
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await post(url, ok)).status, 503);
     g.release();
