@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { InvalidInputError, MissingDependencyError, ModelFilesError } from "../core/errors.js";
+import { fusedModelPath } from "./fused-model.js";
 import { firstLine, queuedSession } from "./ort-run.js";
 
 export { toFloat32 } from "./tensor-data.js";
@@ -62,6 +63,11 @@ export interface SessionOptions {
    * `worker`). Each worker holds its own copy of the weights.
    */
   workers?: number;
+  /**
+   * Load a copy with the attention blocks fused for onnxruntime's CPU kernels (engine/fused-model.ts), when the
+   * graph has them. Default true; scores stay within float rounding of the original graph's.
+   */
+  fuse?: boolean;
 }
 
 /** What both the in-process session and the worker proxy provide. */
@@ -134,13 +140,16 @@ export async function openSession(path: string, options: SessionOptions = {}): P
   const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / Math.max(1, workers)));
   if (!Number.isInteger(threads) || threads < 1)
     throw new InvalidInputError(`threads must be a positive integer, got ${threads}`);
-  const key = `${path}\0${threads}\0${workers}`;
+  const file = options.fuse === false ? path : await fusedModelPath(path);
+  const key = `${file}\0${threads}\0${workers}`;
   let entry = cache.get(key);
   if (!entry) {
-    const backend =
+    const create = (p: string) =>
       workers > 0
-        ? import("./worker.js").then((m) => m.createWorkerPool(path, threads, workers))
-        : createLocalBackend(path, threads);
+        ? import("./worker.js").then((m) => m.createWorkerPool(p, threads, workers))
+        : createLocalBackend(p, threads);
+    // A fused copy that this onnxruntime cannot load (an older build without an attribute) is not fatal.
+    const backend = file === path ? create(path) : create(file).catch(() => create(path));
     entry = { backend, refs: 0 };
     cache.set(key, entry);
     backend.catch(() => cache.get(key) === entry && cache.delete(key));

@@ -107,6 +107,7 @@ export class PairClassifier {
       threads: options.threads,
       worker: options.worker,
       workers: options.workers,
+      fuse: options.fuse,
     });
     return PairClassifier.fromParts(folder, session, tokenizer, onnxPath, options);
   }
