@@ -5,11 +5,13 @@
  *
  *   node --import tsx bench/profile.ts                      # fp32, 2 threads, budget 2048
  *   PROFILE_DTYPE=q8 PROFILE_THREADS=1 PROFILE_BUDGET=4096 PROFILE_OPT=extended node --import tsx bench/profile.ts
+ *   PROFILE_FUSE=0 node --import tsx bench/profile.ts        # the exported graph as is (no attention fusion)
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planBatches } from "../src/engine/batching.js";
+import { fusedModelPath } from "../src/engine/fused-model.js";
 import { findOnnxFile } from "../src/engine/model-files.js";
 import { defaultThreads, loadOrt } from "../src/engine/onnx.js";
 import { Tokenizer } from "../src/engine/tokenizer.js";
@@ -28,14 +30,19 @@ const workload = JSON.parse(readFileSync(join(FIXTURES, "bench", "workload.json"
 const tokenizer = await Tokenizer.fromDir(dir);
 const ort = await loadOrt();
 const tmp = mkdtempSync(join(tmpdir(), "rerankers-profile-"));
-const session = await ort.InferenceSession.create(await findOnnxFile(dir, "model", dtype as "fp32" | "q8"), {
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: "sequential",
-  graphOptimizationLevel: opt,
-  enableProfiling: true,
-  profileFilePrefix: join(tmp, "ort"),
-});
+const exported = await findOnnxFile(dir, "model", dtype as "fp32" | "q8");
+// The graph the library loads: attention fused (engine/fused-model.ts) unless PROFILE_FUSE=0.
+const session = await ort.InferenceSession.create(
+  process.env.PROFILE_FUSE === "0" ? exported : await fusedModelPath(exported),
+  {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: opt,
+    enableProfiling: true,
+    profileFilePrefix: join(tmp, "ort"),
+  },
+);
 
 const batches: { ids: number[][]; types: number[][] }[] = [];
 let usefulGflop = 0;

@@ -61,7 +61,9 @@ function feeds(ort: Awaited<ReturnType<typeof loadOrt>>, inputNames: readonly st
 /** Largest difference between two graphs' outputs on the same padded batch (padding positions excluded). */
 async function maxDifference(a: Uint8Array, b: Uint8Array, vocab: number): Promise<number> {
   const ort = await loadOrt();
-  const [sa, sb] = await Promise.all([a, b].map((m) => ort.InferenceSession.create(m, { intraOpNumThreads: 1 })));
+  const [sa, sb] = await Promise.all(
+    [a, b].map((m) => ort.InferenceSession.create(m, { intraOpNumThreads: 1 })),
+  );
   const f = feeds(ort, sa.inputNames, vocab);
   const [oa, ob] = [await sa.run(f), await sb.run(f)];
   let worst = 0;
@@ -104,7 +106,9 @@ describe("attention fusion", () => {
   }
 
   it("FlashRank's TinyBERT export fuses too", () => {
-    const fused = fuseEncoderGraph(bytesOf("tiny-flashrank", "ms-marco-TinyBERT-L-2-v2/flashrank-TinyBERT-L-2-v2.onnx"));
+    const fused = fuseEncoderGraph(
+      bytesOf("tiny-flashrank", "ms-marco-TinyBERT-L-2-v2/flashrank-TinyBERT-L-2-v2.onnx"),
+    );
     assert.equal(fused?.attention, 2);
   });
 
@@ -134,14 +138,19 @@ describe("attention fusion", () => {
   }
 
   it("a scale other than 1/√d becomes the Attention node's scale attribute, with the same outputs", async () => {
-    const head = config("tiny-bert-cross-encoder").hidden_size / config("tiny-bert-cross-encoder").num_attention_heads;
+    const head =
+      config("tiny-bert-cross-encoder").hidden_size / config("tiny-bert-cross-encoder").num_attention_heads;
     const modified = withConstant((v) => Math.abs(v - Math.sqrt(head)) < 1e-6, 2.5);
     const fused = fuseEncoderGraph(modified);
     assert.ok(fused);
     const attention = parseModel(concat(fused.chunks)).nodes.filter((n) => n.opType === "Attention");
     assert.equal(attention.length, 2);
     for (const n of attention) assert.deepEqual(n.attributes.get("scale"), { f: Math.fround(1 / 2.5) });
-    const diff = await maxDifference(modified, concat(fused.chunks), config("tiny-bert-cross-encoder").vocab_size);
+    const diff = await maxDifference(
+      modified,
+      concat(fused.chunks),
+      config("tiny-bert-cross-encoder").vocab_size,
+    );
     assert.ok(diff <= 1e-4, `max difference ${diff}`);
   });
 

@@ -55,7 +55,9 @@ export async function fusedModelPath(path: string, cacheDir = fusedCacheDir()): 
     const real = await realpath(path);
     const { size, mtimeMs } = await stat(real);
     if (size > MAX_GRAPH_BYTES) return path;
-    const key = createHash("sha256").update(JSON.stringify([FUSION_VERSION, real, size, mtimeMs])).digest("hex");
+    const key = createHash("sha256")
+      .update(JSON.stringify([FUSION_VERSION, real, size, mtimeMs]))
+      .digest("hex");
     const fused = join(cacheDir, `${key.slice(0, 32)}.onnx`);
     const none = join(cacheDir, `${key.slice(0, 32)}.none`);
     if (await exists(fused)) return fused;

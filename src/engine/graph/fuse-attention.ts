@@ -10,10 +10,20 @@
  * permutations, the mask's algebra); anything else is left as it was.
  */
 import { constantTensor, type GraphIndex, indexGraph } from "./index.js";
-import { floatData, INT32, intData, makeInitializer, type OnnxModel, type OnnxNode, scalar } from "./model.js";
+import {
+  floatData,
+  INT32,
+  intData,
+  makeInitializer,
+  type OnnxModel,
+  type OnnxNode,
+  scalar,
+} from "./model.js";
 
 interface Projection {
+  /** [in, out], row-major. */
   weight: Float32Array;
+  out: number;
   bias: Float32Array;
   input: string;
   nodes: OnnxNode[];
@@ -48,11 +58,11 @@ function projection(m: OnnxModel, g: GraphIndex, tensor: string): Projection | u
     const b = constantTensor(m, g, add.inputs[bi]);
     if (mm?.opType !== "MatMul" || !b || only(g, mm.outputs[0]) !== add) continue;
     const w = constantTensor(m, g, mm.inputs[1]);
-    if (!w || w.dims.length !== 2 || b.dims.length !== 1 || b.dims[0] !== w.dims[1]) continue;
+    if (w?.dims.length !== 2 || b.dims.length !== 1 || b.dims[0] !== w.dims[1]) continue;
     const weight = floatData(w);
     const bias = floatData(b);
     if (!weight || !bias) continue;
-    return { weight, bias, input: mm.inputs[0], nodes: [mm, add] };
+    return { weight, out: w.dims[1], bias, input: mm.inputs[0], nodes: [mm, add] };
   }
   return undefined;
 }
@@ -63,26 +73,39 @@ function headsOf(m: OnnxModel, g: GraphIndex, tensor: string, permutation: strin
   if (t?.opType !== "Transpose" || perm(t) !== permutation) return undefined;
   const r = g.producer.get(t.inputs[0]);
   if (r?.opType !== "Reshape" || only(g, r.outputs[0]) !== t) return undefined;
-  const shape = reshapeTail(m, g, r.inputs[1]);
+  const shape = reshapeTail(m, g, r.inputs[1], 4, 2);
   const p = projection(m, g, r.inputs[0]);
-  if (!shape || !p || only(g, r.inputs[0]) !== r) return undefined;
+  if (!shape || !p || only(g, r.inputs[0]) !== r || shape[0] * shape[1] !== p.out) return undefined;
   return { ...p, heads: shape[0], size: shape[1], nodes: [...p.nodes, r, t] };
 }
 
-/** The last two entries of a Reshape's 4-D target shape, from an initializer or a Concat of scalars. */
-function reshapeTail(m: OnnxModel, g: GraphIndex, tensor: string): [number, number] | undefined {
+/**
+ * The last `count` entries of a Reshape's target shape of `rank` entries, when they are positive constants: from
+ * an initializer, or a Concat of scalars (batch and sequence come from Shape nodes or are 0 / -1).
+ */
+function reshapeTail(
+  m: OnnxModel,
+  g: GraphIndex,
+  tensor: string,
+  rank: number,
+  count: number,
+): number[] | undefined {
   const init = constantTensor(m, g, tensor);
+  let tail: (number | undefined)[];
   if (init) {
     const v = intData(init);
-    return v?.length === 4 && v[2] > 0 && v[3] > 0 ? [v[2], v[3]] : undefined;
+    if (v?.length !== rank) return undefined;
+    tail = v.slice(rank - count);
+  } else {
+    const concat = g.producer.get(tensor);
+    if (concat?.opType !== "Concat" || concat.inputs.length !== rank) return undefined;
+    tail = concat.inputs.slice(rank - count).map((i) => {
+      const c = constantTensor(m, g, i);
+      const v = c && intData(c);
+      return v?.length === 1 ? v[0] : undefined;
+    });
   }
-  const concat = g.producer.get(tensor);
-  if (concat?.opType !== "Concat" || concat.inputs.length !== 4) return undefined;
-  const a = constantTensor(m, g, concat.inputs[2]);
-  const b = constantTensor(m, g, concat.inputs[3]);
-  const [h] = (a && intData(a)) ?? [];
-  const [d] = (b && intData(b)) ?? [];
-  return h > 0 && d > 0 ? [h, d] : undefined;
+  return tail.every((x) => x !== undefined && x > 0) ? (tail as number[]) : undefined;
 }
 
 /** (1 − Cast(Unsqueeze(mask, 1, 2))) · filter, in any order of Unsqueeze and Cast. */
@@ -130,18 +153,37 @@ function scores(m: OnnxModel, g: GraphIndex, tensor: string) {
       return a && "i" in a ? a.i : 0;
     });
     if (flags[0] || flags[2] || flags[3]) return undefined;
-    return { q: n.inputs[0], k: n.inputs[1], kPerm: flags[1] ? "0,2,1,3" : "0,2,3,1", scale: alpha && "f" in alpha ? alpha.f : 1, nodes: [n] };
+    return {
+      q: n.inputs[0],
+      k: n.inputs[1],
+      kPerm: flags[1] ? "0,2,1,3" : "0,2,3,1",
+      scale: alpha && "f" in alpha ? alpha.f : 1,
+      nodes: [n],
+    };
   }
   if ((n?.opType === "Div" || n?.opType === "Mul") && n.domain === "") {
     const c = scalar(constantTensor(m, g, n.inputs[1]));
     const mm = g.producer.get(n.inputs[0]);
-    if (c === undefined || c === 0 || mm?.opType !== "MatMul" || only(g, mm.outputs[0]) !== n) return undefined;
-    return { q: mm.inputs[0], k: mm.inputs[1], kPerm: "0,2,3,1", scale: n.opType === "Div" ? 1 / c : c, nodes: [mm, n] };
+    if (c === undefined || c === 0 || mm?.opType !== "MatMul" || only(g, mm.outputs[0]) !== n)
+      return undefined;
+    return {
+      q: mm.inputs[0],
+      k: mm.inputs[1],
+      kPerm: "0,2,3,1",
+      scale: n.opType === "Div" ? 1 / c : c,
+      nodes: [mm, n],
+    };
   }
   return undefined;
 }
 
-function interleave(q: Float32Array, k: Float32Array, v: Float32Array, rows: number, cols: number): Float32Array {
+function interleave(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  rows: number,
+  cols: number,
+): Float32Array {
   const out = new Float32Array(rows * cols * 3);
   for (let r = 0; r < rows; r++) {
     out.set(q.subarray(r * cols, (r + 1) * cols), r * cols * 3);
@@ -161,17 +203,10 @@ export function fuseAttention(m: OnnxModel): number {
     if (axis && "i" in axis && axis.i !== -1 && axis.i !== 3) continue;
     const add = g.producer.get(softmax.inputs[0]);
     if (add?.opType !== "Add" || only(g, add.outputs[0]) !== softmax) continue;
-    let match;
-    for (const [si, mi] of [
-      [0, 1],
-      [1, 0],
-    ]) {
-      const s = scores(m, g, add.inputs[si]);
-      const mask = maskTerm(m, g, add.inputs[mi]);
-      if (s && mask && only(g, add.inputs[si]) === add) match = { s, mask };
-    }
-    if (!match) continue;
-    const { s, mask } = match;
+    const [si, mi] = maskTerm(m, g, add.inputs[1]) ? [0, 1] : [1, 0];
+    const s = scores(m, g, add.inputs[si]);
+    const mask = maskTerm(m, g, add.inputs[mi]);
+    if (!s || !mask || only(g, add.inputs[si]) !== add) continue;
     const q = headsOf(m, g, s.q, "0,2,1,3");
     const k = headsOf(m, g, s.k, s.kPerm);
     const pv = only(g, softmax.outputs[0]);
@@ -186,15 +221,17 @@ export function fuseAttention(m: OnnxModel): number {
       q.input === k.input &&
       q.input === v.input &&
       [k, v].every((p) => p.heads === q.heads && p.size === q.size && p.weight.length === q.weight.length) &&
-      q.bias.length === hidden &&
-      Number.isInteger(rows);
-    if (!same || [q, k, v].some((p) => only(g, p.nodes[p.nodes.length - 1].outputs[0]) === undefined)) continue;
+      reshapeTail(m, g, out.inputs[1], 3, 1)?.[0] === hidden;
+    if (!same || [q, k, v].some((p) => only(g, p.nodes[p.nodes.length - 1].outputs[0]) === undefined))
+      continue;
 
     let maskInt = maskCasts.get(mask.input);
     if (!maskInt) {
       maskInt = `${mask.input}/int32`;
       maskCasts.set(mask.input, maskInt);
-      m.nodes.unshift({
+      // Right after the mask's producer (or first, for a graph input), so the node list stays topological.
+      const producer = g.producer.get(mask.input);
+      m.nodes.splice(producer ? m.nodes.indexOf(producer) + 1 : 0, 0, {
         opType: "Cast",
         domain: "",
         name: `${maskInt}/Cast`,
@@ -204,8 +241,18 @@ export function fuseAttention(m: OnnxModel): number {
       });
     }
     const name = `${out.name || out.outputs[0]}/Attention`;
-    m.initializers.set(`${name}/qkv_weight`, makeInitializer(`${name}/qkv_weight`, [rows, 3 * hidden], interleave(q.weight, k.weight, v.weight, rows, hidden)));
-    m.initializers.set(`${name}/qkv_bias`, makeInitializer(`${name}/qkv_bias`, [3 * hidden], interleave(q.bias, k.bias, v.bias, 1, hidden)));
+    m.initializers.set(
+      `${name}/qkv_weight`,
+      makeInitializer(
+        `${name}/qkv_weight`,
+        [rows, 3 * hidden],
+        interleave(q.weight, k.weight, v.weight, rows, hidden),
+      ),
+    );
+    m.initializers.set(
+      `${name}/qkv_bias`,
+      makeInitializer(`${name}/qkv_bias`, [3 * hidden], interleave(q.bias, k.bias, v.bias, 1, hidden)),
+    );
     const attributes = new Map<string, { i: number } | { f: number }>([
       ["num_heads", { i: q.heads }],
       ["mask_filter_value", { f: mask.filter }],

@@ -22,7 +22,9 @@ const EXTERNAL = 1;
 /** Subgraphs read outer tensors implicitly, and external weights are resolved next to the original file. */
 function rewritable(m: OnnxModel): boolean {
   const subgraphs = m.nodes.some((n) =>
-    [...n.attributes.values()].some((a) => "raw" in a && (a.type === GRAPH_ATTRIBUTE || a.type === GRAPHS_ATTRIBUTE)),
+    [...n.attributes.values()].some(
+      (a) => "raw" in a && (a.type === GRAPH_ATTRIBUTE || a.type === GRAPHS_ATTRIBUTE),
+    ),
   );
   const external = [...m.initializers.values()].some((t) =>
     fields(t.encoded).some((f) => f.num === 14 && f.value === EXTERNAL),
@@ -31,8 +33,15 @@ function rewritable(m: OnnxModel): boolean {
 }
 
 function wellFormed(m: OnnxModel): boolean {
-  const known = new Set(["", ...m.graphInputs, ...m.initializers.keys(), ...m.nodes.flatMap((n) => n.outputs)]);
-  return m.nodes.every((n) => n.inputs.every((i) => known.has(i))) && m.graphOutputs.every((o) => known.has(o));
+  const known = new Set([
+    "",
+    ...m.graphInputs,
+    ...m.initializers.keys(),
+    ...m.nodes.flatMap((n) => n.outputs),
+  ]);
+  return (
+    m.nodes.every((n) => n.inputs.every((i) => known.has(i))) && m.graphOutputs.every((o) => known.has(o))
+  );
 }
 
 /** The fused model, or undefined when nothing matched (or the model is not one this can rewrite safely). */

@@ -1,5 +1,11 @@
 /** Who produces and who consumes each tensor of a model, for pattern matching. */
-import { decodeInitializer, type Initializer, makeInitializer, type OnnxModel, type OnnxNode } from "./model.js";
+import {
+  decodeInitializer,
+  type Initializer,
+  makeInitializer,
+  type OnnxModel,
+  type OnnxNode,
+} from "./model.js";
 import { fields } from "./wire.js";
 
 export interface GraphIndex {
@@ -53,7 +59,8 @@ export function constantTensor(m: OnnxModel, g: GraphIndex, tensor: string): Ini
     return t && decodeInitializer(t);
   }
   if (key === "value_float" && "f" in value) return makeInitializer(tensor, [], new Float32Array([value.f]));
-  if (key === "value_int" && "i" in value) return makeInitializer(tensor, [], new BigInt64Array([BigInt(value.i)]));
+  if (key === "value_int" && "i" in value)
+    return makeInitializer(tensor, [], new BigInt64Array([BigInt(value.i)]));
   if (key === "value_ints" && "ints" in value)
     return makeInitializer(tensor, [value.ints.length], BigInt64Array.from(value.ints, BigInt));
   return undefined;

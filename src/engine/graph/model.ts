@@ -12,7 +12,11 @@ export const INT32 = 6;
 export const INT64 = 7;
 
 /** Attribute values the rewrites read or write; any other kind is kept as its encoding (`type` as in onnx.proto). */
-export type AttributeValue = { f: number } | { i: number } | { ints: number[] } | { raw: Uint8Array; type: number };
+export type AttributeValue =
+  | { f: number }
+  | { i: number }
+  | { ints: number[] }
+  | { raw: Uint8Array; type: number };
 
 export interface OnnxNode {
   opType: string;
@@ -90,14 +94,21 @@ function decodeNode(body: Uint8Array): OnnxNode {
     name: str(fs, 3)[0] ?? "",
     opType: str(fs, 4)[0] ?? "",
     domain: str(fs, 7)[0] ?? "",
-    attributes: new Map(fs.filter((f) => f.num === 5 && f.body).map((f) => decodeAttribute(f.body as Uint8Array))),
+    attributes: new Map(
+      fs.filter((f) => f.num === 5 && f.body).map((f) => decodeAttribute(f.body as Uint8Array)),
+    ),
     encoded: body,
   };
 }
 
 export function decodeInitializer(body: Uint8Array): Initializer {
   const fs = fields(body);
-  return { name: str(fs, 8)[0] ?? "", dims: repeatedInts(fs, 1), dataType: fs.find((f) => f.num === 2)?.value ?? 0, encoded: body };
+  return {
+    name: str(fs, 8)[0] ?? "",
+    dims: repeatedInts(fs, 1),
+    dataType: fs.find((f) => f.num === 2)?.value ?? 0,
+    encoded: body,
+  };
 }
 
 export function parseModel(bytes: Uint8Array): OnnxModel {
@@ -114,10 +125,12 @@ export function parseModel(bytes: Uint8Array): OnnxModel {
   return {
     nodes: gf.filter((f) => f.num === 1 && f.body).map((f) => decodeNode(f.body as Uint8Array)),
     initializers: new Map(
-      gf.filter((f) => f.num === 5 && f.body).map((f) => {
-        const t = decodeInitializer(f.body as Uint8Array);
-        return [t.name, t];
-      }),
+      gf
+        .filter((f) => f.num === 5 && f.body)
+        .map((f) => {
+          const t = decodeInitializer(f.body as Uint8Array);
+          return [t.name, t];
+        }),
     ),
     graphInputs: gf.filter((f) => f.num === 11).map(valueName),
     graphOutputs: gf.filter((f) => f.num === 12).map(valueName),
@@ -149,10 +162,19 @@ function encodeNode(n: OnnxNode): Uint8Array {
 }
 
 /** A float or int tensor initializer with its data inline. */
-export function makeInitializer(name: string, dims: number[], data: Float32Array | Int32Array | BigInt64Array): Initializer {
+export function makeInitializer(
+  name: string,
+  dims: number[],
+  data: Float32Array | Int32Array | BigInt64Array,
+): Initializer {
   const dataType = data instanceof Float32Array ? FLOAT : data instanceof Int32Array ? INT32 : INT64;
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const encoded = concat([...dims.map((d) => varintField(1, d)), varintField(2, dataType), bytesField(8, name), bytesField(9, raw)]);
+  const encoded = concat([
+    ...dims.map((d) => varintField(1, d)),
+    varintField(2, dataType),
+    bytesField(8, name),
+    bytesField(9, raw),
+  ]);
   return { name, dims, dataType, encoded };
 }
 
