@@ -11,8 +11,9 @@ import { join } from "node:path";
 import "../src/core/families.js";
 import type { DtypeName } from "../src/core/option-specs.js";
 import type { Ranker } from "../src/core/ranker.js";
-import { Reranker } from "../src/core/reranker.js";
-import { DEFAULT_TOKEN_BUDGET } from "../src/engine/batching.js";
+import { Reranker, type RerankerOptions } from "../src/core/reranker.js";
+import { encoderTokenBudget, planBatches } from "../src/engine/batching.js";
+import { fuseEncoderGraph } from "../src/engine/graph/fuse.js";
 import { findOnnxFile } from "../src/engine/model-files.js";
 import { PairClassifier } from "../src/engine/pair-classifier.js";
 import { startServer } from "../src/server/serve.js";
@@ -20,7 +21,7 @@ import { startServer } from "../src/server/serve.js";
 export const FIXTURES =
   process.env.RERANKERS_FIXTURES ?? join(import.meta.dirname, "..", "..", "shared", "fixtures");
 /** MiniLM-L6-H384: 6 layers, hidden 384, intermediate 1536, one label (the fixture's config.json). */
-const GEOMETRY = { layers: 6, hidden: 384, intermediate: 1536, labels: 1 };
+export const GEOMETRY = { layers: 6, hidden: 384, intermediate: 1536, labels: 1 };
 
 /**
  * Useful GFLOP of one pair of `tokens` tokens (no padding): 2 x the multiply-adds of every MatMul/Gemm. Per layer,
@@ -28,11 +29,15 @@ const GEOMETRY = { layers: 6, hidden: 384, intermediate: 1536, labels: 1 };
  * batched products (Q K^T and P V: 2 L^2 H over all heads); then the pooler (H^2) and classifier (H x labels) on
  * the first token. Element-wise work (softmax, GELU, LayerNorm, embeddings) is not counted. At the workload's mean
  * length (250.3) this is 5.892 GFLOP, but attention is quadratic, so the per-pair sum is what the bench uses.
+ * This is the full encoder's count, the one the targets use; `firstTokenOnly` gives what the graph runs when its
+ * last layer computes the first token alone (engine/graph/first-token.ts): keys and values for every token, the
+ * rest for one.
  */
-export function pairGflop(tokens: number, g = GEOMETRY): number {
+export function pairGflop(tokens: number, g = GEOMETRY, firstTokenOnly = false): number {
   const { layers, hidden: h, intermediate: i, labels } = g;
-  const perLayer = tokens * (4 * h * h + 2 * h * i) + 2 * tokens * tokens * h;
-  return (2 * (layers * perLayer + h * h + h * labels)) / 1e9;
+  const layer = (queries: number) => tokens * 2 * h * h + queries * (2 * h * h + 2 * h * i + 2 * tokens * h);
+  const last = firstTokenOnly ? layer(1) : layer(tokens);
+  return (2 * ((layers - 1) * layer(tokens) + last + h * h + h * labels)) / 1e9;
 }
 
 interface Workload {
@@ -48,6 +53,8 @@ export interface CrossEncoderBenchOptions {
   /** Only the first N queries (a quick look on a busy machine; the reported targets need all 12). */
   queries?: number;
   clients?: number;
+  /** Data-parallel 1-thread worker sessions for the server instead of its default (one worker, every core). */
+  serverWorkers?: number;
 }
 
 export interface PassResult {
@@ -66,9 +73,15 @@ export interface CrossEncoderBench {
   /** GFLOP the naive baseline executes (every pair at its batch's padded length). */
   naivePaddedGflop: number;
   naivePaddedTokensPerPair: number;
-  /** GFLOP ours executes (token-budget batches of length-sorted pairs, padded to each batch's longest). */
-  oursPaddedGflop: number;
-  tokenBudget: number;
+  /**
+   * GFLOP ours executes per setup (token-budget batches of length-sorted pairs, padded to each batch's longest,
+   * the last layer on the first token only when the graph does that).
+   */
+  oursPaddedGflop: { workers: number; inProcess: number };
+  /** Whether ours' graph runs its last layer on the first token only. */
+  firstTokenOnly: boolean;
+  /** Padded tokens per run of each setup (the library's per-thread default unless BENCH_TOKEN_BUDGET). */
+  tokenBudget: { workers: number; inProcess: number };
   tokenizeMs: number;
   loadMs: { fp32: number; q8: number; server: number };
   naive(): Promise<PassResult>;
@@ -91,13 +104,17 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
   const workload = JSON.parse(readFileSync(join(FIXTURES, "bench", "workload.json"), "utf8")) as Workload;
   const queries = workload.queries.slice(0, options.queries ?? workload.queries.length);
   const pairs = queries.reduce((n, q) => n + q.docs.length, 0);
-  const tokenBudget = options.tokenBudget ?? DEFAULT_TOKEN_BUDGET;
   const perWorker = Math.max(1, Math.floor(options.threads / options.workers));
+  // Unset, each setup gets the library's default for its threads per session (engine/batching.ts).
+  const tokenBudget = {
+    workers: options.tokenBudget ?? encoderTokenBudget(perWorker),
+    inProcess: options.tokenBudget ?? encoderTokenBudget(options.threads),
+  };
   const ours = {
     modelType: "cross-encoder" as const,
     workers: options.workers,
     threads: perWorker,
-    tokenBudget,
+    tokenBudget: options.tokenBudget,
   };
 
   const load = async (dtype: DtypeName): Promise<{ ranker: Ranker; ms: number }> => {
@@ -111,17 +128,25 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
   const fp32Intra = await Reranker(dir, {
     modelType: "cross-encoder",
     threads: options.threads,
-    tokenBudget,
+    tokenBudget: options.tokenBudget,
   });
   // The naive baseline runs the exported graph as is: plain onnxruntime, no offline fusion.
-  const naive = await PairClassifier.load(dir, await findOnnxFile(dir, "model", "fp32"), {
+  const onnxFile = await findOnnxFile(dir, "model", "fp32");
+  const naive = await PairClassifier.load(dir, onnxFile, {
     threads: options.threads,
     fuse: false,
   });
   const serverT0 = performance.now();
-  // The server's defaults: one worker thread whose session uses every core, tokenising there too.
+  // The server's defaults (worker sessions, tokenising there too: one 1-thread session per core for this small
+  // model, engine/onnx.ts autoWorkers), unless BENCH_SERVER_WORKERS sets the count.
+  const serverOptions: RerankerOptions = {
+    modelType: "cross-encoder",
+    dtype: "fp32",
+    tokenBudget: options.tokenBudget,
+    ...(options.serverWorkers ? { workers: options.serverWorkers, threads: 1 } : {}),
+  };
   const server = await startServer({
-    models: [{ name: dir, options: { modelType: "cross-encoder", dtype: "fp32", tokenBudget } }],
+    models: [{ name: dir, options: serverOptions }],
     port: 0,
     limits: { maxDocuments: 1000, maxConcurrent: 4, maxQueue: 64 },
   });
@@ -149,11 +174,18 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
       naivePaddedGflop += pairGflop(w) * chunk.length;
     }
   }
-  const { planBatches } = await import("../src/engine/batching.js");
-  let oursPaddedGflop = 0;
-  for (const ls of lengths)
-    for (const b of planBatches(ls, tokenBudget, Number.POSITIVE_INFINITY))
-      oursPaddedGflop += pairGflop(ls[b[0]]) * b.length;
+  const firstTokenOnly = fuseEncoderGraph(new Uint8Array(readFileSync(onnxFile)))?.firstToken ?? false;
+  const executed = (budget: number) => {
+    let gflop = 0;
+    for (const ls of lengths)
+      for (const b of planBatches(ls, budget, Number.POSITIVE_INFINITY))
+        gflop += pairGflop(ls[b[0]], GEOMETRY, firstTokenOnly) * b.length;
+    return round(gflop, 2);
+  };
+  const oursPaddedGflop = {
+    workers: executed(tokenBudget.workers),
+    inProcess: executed(tokenBudget.inProcess),
+  };
 
   const timed = async (run: () => Promise<void>): Promise<PassResult> => {
     const t0 = performance.now();
@@ -226,7 +258,8 @@ export async function crossEncoderBench(options: CrossEncoderBenchOptions): Prom
     usefulGflop: round(usefulGflop, 2),
     naivePaddedGflop: round(naivePaddedGflop, 2),
     naivePaddedTokensPerPair: round(naivePadded / pairs),
-    oursPaddedGflop: round(oursPaddedGflop, 2),
+    oursPaddedGflop,
+    firstTokenOnly,
     tokenBudget,
     tokenizeMs: round(tokenizeMs),
     loadMs: { fp32: round(fp32.ms), q8: round(q8.ms), server: round(serverMs) },

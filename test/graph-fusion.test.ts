@@ -16,13 +16,14 @@ import { concat } from "../src/engine/graph/wire.js";
 import { loadOrt } from "../src/engine/onnx.js";
 import { fixturePath } from "./helpers/fixtures.js";
 
-const ENCODERS: [string, string][] = [
-  ["minilm-l6-h384-random", "onnx/model.onnx"],
-  ["tiny-bert-cross-encoder", "onnx/model.onnx"],
-  ["tiny-xlm-roberta-cross-encoder", "onnx/model.onnx"],
-  ["tiny-monobert", "onnx/model.onnx"],
-  ["tiny-colbert", "onnx/model.onnx"],
-  ["tiny-colbert-hf-layout", "onnx/model.onnx"],
+/** [fixture, graph, classifier]: classifiers read only the first token, ColBERT returns every token. */
+const ENCODERS: [string, string, boolean][] = [
+  ["minilm-l6-h384-random", "onnx/model.onnx", true],
+  ["tiny-bert-cross-encoder", "onnx/model.onnx", true],
+  ["tiny-xlm-roberta-cross-encoder", "onnx/model.onnx", true],
+  ["tiny-monobert", "onnx/model.onnx", true],
+  ["tiny-colbert", "onnx/model.onnx", false],
+  ["tiny-colbert-hf-layout", "onnx/model.onnx", false],
 ];
 const tmp = mkdtempSync(join(tmpdir(), "rerankers-fusion-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -90,20 +91,36 @@ async function maxDifference(a: Uint8Array, b: Uint8Array, vocab: number): Promi
 const opTypes = (bytes: Uint8Array) => parseModel(bytes).nodes.map((n) => n.opType);
 
 describe("attention fusion", () => {
-  for (const [name, file] of ENCODERS) {
-    it(`${name}: one Attention per layer, same outputs as the original graph (≤ 1e-4)`, async () => {
+  for (const [name, file, classifier] of ENCODERS) {
+    const shape = classifier ? "the last on the first token only" : "every token kept";
+    it(`${name}: one fused attention per layer (${shape}), same outputs as the original graph (≤ 1e-4)`, async () => {
       const original = bytesOf(name, file);
       const fused = fuseEncoderGraph(original);
       assert.ok(fused, "nothing was fused");
       const layers = config(name).num_hidden_layers;
       assert.equal(fused.attention, layers);
+      assert.equal(fused.firstToken, classifier);
       const ops = opTypes(concat(fused.chunks));
-      assert.equal(ops.filter((o) => o === "Attention").length, layers);
+      const lastLayer = classifier ? 1 : 0;
+      assert.equal(ops.filter((o) => o === "Attention").length, layers - lastLayer);
+      assert.equal(ops.filter((o) => o === "MultiHeadAttention").length, lastLayer);
       assert.ok(!ops.includes("Softmax") && !ops.includes("Transpose"), ops.join(" "));
       const diff = await maxDifference(original, concat(fused.chunks), config(name).vocab_size);
       assert.ok(diff <= 1e-4, `max difference ${diff}`);
     });
   }
+
+  it("reads a Node Buffer as well as a Uint8Array (Buffer#slice is a view, not a copy)", async () => {
+    const original = readFileSync(fixturePath("tiny-bert-cross-encoder", "onnx/model.onnx"));
+    const fused = fuseEncoderGraph(original);
+    assert.ok(fused);
+    const diff = await maxDifference(
+      new Uint8Array(original),
+      concat(fused.chunks),
+      config("tiny-bert-cross-encoder").vocab_size,
+    );
+    assert.ok(diff <= 1e-4, `max difference ${diff}`);
+  });
 
   it("FlashRank's TinyBERT export fuses too", () => {
     const fused = fuseEncoderGraph(
@@ -143,8 +160,11 @@ describe("attention fusion", () => {
     const modified = withConstant((v) => Math.abs(v - Math.sqrt(head)) < 1e-6, 2.5);
     const fused = fuseEncoderGraph(modified);
     assert.ok(fused);
-    const attention = parseModel(concat(fused.chunks)).nodes.filter((n) => n.opType === "Attention");
-    assert.equal(attention.length, 2);
+    const attention = parseModel(concat(fused.chunks)).nodes.filter((n) => n.opType.endsWith("Attention"));
+    assert.deepEqual(
+      attention.map((n) => n.opType),
+      ["Attention", "MultiHeadAttention"],
+    );
     for (const n of attention) assert.deepEqual(n.attributes.get("scale"), { f: Math.fround(1 / 2.5) });
     const diff = await maxDifference(
       modified,

@@ -28,6 +28,28 @@ describe("SharedBatcher", () => {
     );
   });
 
+  it("spreads a lone small request over every free session (concurrency 2)", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const sizes: number[] = [];
+    const lengths = [3, 3, 2, 2];
+    const run = async (items: number[]) => {
+      most = Math.max(most, ++inFlight);
+      sizes.push(items.length);
+      await new Promise((r) => setTimeout(r, 10));
+      inFlight--;
+      return items.map((l) => l * 10);
+    };
+    const batcher = new SharedBatcher(run, { tokenBudget: 64, concurrency: 2 });
+    const scores = await batcher.score(lengths, lengths);
+    assert.deepEqual(
+      [...scores],
+      lengths.map((l) => l * 10),
+    );
+    assert.equal(most, 2, "both sessions ran");
+    assert.deepEqual(sizes.sort(), [2, 2], "two halves, not one batch that fits the budget");
+  });
+
   it("shares batches between concurrent requests and returns each its own scores", async () => {
     const { batches, run } = recorder();
     const batcher = new SharedBatcher(run, { tokenBudget: 64, maxBatchSize: 4 });

@@ -1,4 +1,6 @@
-import { availableParallelism } from "node:os";
+import { readdir, stat } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { InvalidInputError, MissingDependencyError, ModelFilesError } from "../core/errors.js";
 import { fusedModelPath } from "./fused-model.js";
 import { firstLine, queuedSession } from "./ort-run.js";
@@ -42,6 +44,8 @@ export interface OnnxSession {
   readonly outputs: IoInfo[];
   /** Runs that proceed at the same time (data-parallel workers); more are queued. */
   readonly parallelism: number;
+  /** Intra-op threads of each session. */
+  readonly threads: number;
   /** Present for worker sessions: tokenise pairs in a worker instead of this thread. */
   readonly encodePairs?: PairEncoder;
   /** Safe to call concurrently: runs are queued and executed `parallelism` at a time. */
@@ -56,7 +60,10 @@ export interface SessionOptions {
    * in-process or worker session uses every core, and `workers: N` sessions use one N-th each).
    */
   threads?: number;
-  /** Run inference in a worker_threads Worker so the event loop stays responsive. */
+  /**
+   * Run inference in worker_threads so the event loop stays responsive. Without `threads` or `workers`, that is
+   * one 1-thread session per core when the copies fit (see `autoWorkers`), else one session using every core.
+   */
   worker?: boolean;
   /**
    * Data parallelism: N worker threads, each with its own session, each taking the next queued run (implies
@@ -94,6 +101,38 @@ export function loadOrt(): Promise<Ort> {
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
+}
+
+/** The graph file and its external-data files next to it (`model.onnx_data`, `model.onnx.data`, …), in bytes. */
+async function weightBytes(path: string): Promise<number> {
+  const name = basename(path);
+  const siblings = await readdir(dirname(path)).catch(() => [name]);
+  const sizes = await Promise.all(
+    siblings
+      .filter((f) => f.startsWith(name))
+      .map((f) =>
+        stat(join(dirname(path), f)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Worker sessions for `worker: true` with neither `threads` nor `workers`: one 1-thread session per core when
+ * twice the weights (onnxruntime keeps pre-packed copies) for every core fit in a quarter of the memory, else one
+ * session on every core. Data parallelism skips the per-operator thread barrier: under 16 concurrent clients on
+ * MiniLM-L6 the server ran 48.9 docs/s this way against 43.1 with one 2-thread session (`npm run bench`).
+ */
+export async function autoWorkers(
+  path: string,
+  cores = defaultThreads(),
+  memory = totalmem(),
+): Promise<number> {
+  if (cores <= 1) return 1;
+  return 2 * (await weightBytes(path)) * cores <= memory / 4 ? cores : 1;
 }
 
 /** An onnxruntime session in this thread, with a queue so that concurrent calls run one after another. */
@@ -136,7 +175,10 @@ const cache = new Map<string, CacheEntry>();
 export async function openSession(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 0))
     throw new InvalidInputError(`workers must be a non-negative integer, got ${options.workers}`);
-  const workers = Math.max(options.workers ?? 0, options.worker === true ? 1 : 0);
+  const auto = options.worker === true && options.workers === undefined && options.threads === undefined;
+  const workers = auto
+    ? await autoWorkers(path)
+    : Math.max(options.workers ?? 0, options.worker === true ? 1 : 0);
   const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / Math.max(1, workers)));
   if (!Number.isInteger(threads) || threads < 1)
     throw new InvalidInputError(`threads must be a positive integer, got ${threads}`);
@@ -168,6 +210,7 @@ export async function openSession(path: string, options: SessionOptions = {}): P
     inputs: backend.inputs,
     outputs: backend.outputs,
     parallelism: backend.parallelism,
+    threads,
     encodePairs: backend.encodePairs
       ? (dir, query, texts, maxLength) =>
           closed

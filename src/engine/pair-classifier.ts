@@ -1,5 +1,5 @@
 import { InvalidInputError, ModelFilesError, ModelOutputError } from "../core/errors.js";
-import { type BatchOptions, scoreInBatches } from "./batching.js";
+import { type BatchOptions, encoderTokenBudget, scoreInBatches } from "./batching.js";
 import { type ModelFolder, modelMaxLength, positionLimit } from "./model-info.js";
 import type { EncodedPairs, IoInfo, OnnxSession, SessionOptions, TensorInput } from "./onnx.js";
 import { SharedBatcher } from "./shared-batches.js";
@@ -225,16 +225,18 @@ export class PairClassifier {
   ): Promise<{ scores: Float64Array; truncated: boolean[] }> {
     const encodings = await this.#encode(query, texts);
     const lengths = encodings.map((e) => e.ids.length);
+    const tokenBudget = batch.tokenBudget ?? encoderTokenBudget(this.session.threads);
     let scores: Float64Array;
     if (batch.maxBatchSize === undefined) {
       this.#shared ??= new SharedBatcher((items) => this.#scoreRows(items), {
-        tokenBudget: batch.tokenBudget,
+        tokenBudget,
         concurrency: this.session.parallelism,
       });
       const items = encodings.map((encoding) => ({ encoding, toScore }));
       scores = await this.#shared.score(items, lengths, { signal: batch.signal, progress: batch.progress });
     } else {
-      scores = await scoreInBatches(lengths, { concurrency: this.session.parallelism, ...batch }, (indices) =>
+      const options = { concurrency: this.session.parallelism, ...batch, tokenBudget };
+      scores = await scoreInBatches(lengths, options, (indices) =>
         this.#scoreRows(indices.map((i) => ({ encoding: encodings[i], toScore }))),
       );
     }

@@ -28,8 +28,9 @@ export interface SharedBatcherOptions {
 /**
  * Dynamic batching across concurrent callers of one model: while a batch runs, new requests queue; the next
  * batch is planned over every waiting item (longest first, under the token budget), so items from several
- * requests share a batch. A lone caller gets exactly the batches `scoreInBatches` would give it. With
- * `concurrency` N, up to N batches are in flight; each next one is planned when a slot frees.
+ * requests share a batch. With `concurrency` 1 a lone caller gets exactly the batches `scoreInBatches` would give
+ * it. With `concurrency` N, up to N batches are in flight; each next one is planned when a slot frees, over at most
+ * an equal share of what is waiting per free slot.
  */
 export class SharedBatcher<T> {
   readonly #run: (items: T[]) => Promise<ArrayLike<number>>;
@@ -93,11 +94,8 @@ export class SharedBatcher<T> {
   #pump(): void {
     while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
       const queue = this.#queue;
-      const [first] = planBatches(
-        queue.map((p) => p.length),
-        this.#budget,
-        this.#maxBatch,
-      );
+      const lengths = queue.map((p) => p.length);
+      const [first] = planBatches(lengths, this.#spreadBudget(lengths), this.#maxBatch);
       const taken = new Set(first);
       this.#queue = queue.filter((_, i) => !taken.has(i));
       this.#inFlight++;
@@ -106,6 +104,19 @@ export class SharedBatcher<T> {
         this.#pump();
       });
     }
+  }
+
+  /**
+   * With several free sessions, what is waiting is spread over them (no batch larger than its share), so that a
+   * lone small request keeps every core busy instead of one; the budget still caps each batch.
+   */
+  #spreadBudget(lengths: readonly number[]): number {
+    const free = this.#concurrency - this.#inFlight;
+    if (free <= 1) return this.#budget;
+    let longest = 0;
+    for (const l of lengths) longest = Math.max(longest, l);
+    // Longest first, so the first batch is at most its share of the items at the longest length.
+    return Math.min(this.#budget, longest * Math.ceil(lengths.length / free));
   }
 
   async #runBatch(batch: Pending<T>[]): Promise<void> {

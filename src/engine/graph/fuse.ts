@@ -3,6 +3,7 @@
  * layer norms and GELUs itself at load time, but not attention when the sequence length is dynamic; this adds that
  * (see fuse-attention.ts). The result is checked as a whole: if anything is left dangling, nothing is changed.
  */
+import { pruneToFirstToken } from "./first-token.js";
 import { fuseAttention } from "./fuse-attention.js";
 import { removeDeadCode } from "./index.js";
 import { type OnnxModel, parseModel, serializeModel } from "./model.js";
@@ -13,6 +14,8 @@ export interface FusedGraph {
   chunks: Uint8Array[];
   /** Attention blocks fused. */
   attention: number;
+  /** Whether the last layer now runs on the first token only (first-token.ts). */
+  firstToken: boolean;
 }
 
 const GRAPH_ATTRIBUTE = 5;
@@ -51,6 +54,8 @@ export function fuseEncoderGraph(bytes: Uint8Array): FusedGraph | undefined {
   const attention = fuseAttention(m);
   if (attention === 0) return undefined;
   removeDeadCode(m);
+  const firstToken = pruneToFirstToken(m);
+  removeDeadCode(m);
   if (!wellFormed(m)) return undefined;
-  return { chunks: serializeModel(m), attention };
+  return { chunks: serializeModel(m), attention, firstToken };
 }

@@ -188,7 +188,7 @@ export function floatData(t: Initializer): Float32Array | undefined {
     const loose = fs.filter((f) => f.num === 4 && f.wire === 5).map((f) => f.float ?? 0);
     return loose.length > 0 || t.dims.reduce((a, b) => a * b, 1) === 0 ? Float32Array.from(loose) : undefined;
   }
-  const copy = raw.slice();
+  const copy = new Uint8Array(raw); // a copy even when raw is a Buffer view (Buffer#slice does not copy)
   return new Float32Array(copy.buffer, 0, copy.length / 4);
 }
 
