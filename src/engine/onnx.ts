@@ -61,8 +61,9 @@ export interface SessionOptions {
    */
   threads?: number;
   /**
-   * Run inference in worker_threads so the event loop stays responsive. Without `threads` or `workers`, that is
-   * one 1-thread session per core when the copies fit (see `autoWorkers`), else one session using every core.
+   * Run inference in worker_threads so the event loop stays responsive. With `dataParallel` and without `threads`
+   * or `workers`, that is one 1-thread session per core when the copies fit (see `autoWorkers`), else one session
+   * using every core.
    */
   worker?: boolean;
   /**
@@ -70,6 +71,11 @@ export interface SessionOptions {
    * `worker`). Each worker holds its own copy of the weights.
    */
   workers?: number;
+  /**
+   * The caller keeps `parallelism` runs in flight (the pair classifier's batcher does): then `worker: true` alone
+   * may pick data-parallel sessions (see `autoWorkers`). Callers that run one batch at a time leave this unset.
+   */
+  dataParallel?: boolean;
   /**
    * Load a copy with the attention blocks fused for onnxruntime's CPU kernels (engine/fused-model.ts), when the
    * graph has them. Default true; scores stay within float rounding of the original graph's.
@@ -175,7 +181,11 @@ const cache = new Map<string, CacheEntry>();
 export async function openSession(path: string, options: SessionOptions = {}): Promise<OnnxSession> {
   if (options.workers !== undefined && (!Number.isInteger(options.workers) || options.workers < 0))
     throw new InvalidInputError(`workers must be a non-negative integer, got ${options.workers}`);
-  const auto = options.worker === true && options.workers === undefined && options.threads === undefined;
+  const auto =
+    options.dataParallel === true &&
+    options.worker === true &&
+    options.workers === undefined &&
+    options.threads === undefined;
   const workers = auto
     ? await autoWorkers(path)
     : Math.max(options.workers ?? 0, options.worker === true ? 1 : 0);

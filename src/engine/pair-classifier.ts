@@ -107,6 +107,7 @@ export class PairClassifier {
       threads: options.threads,
       worker: options.worker,
       workers: options.workers,
+      dataParallel: true, // scorePairs keeps one batch in flight per session
       fuse: options.fuse,
     });
     return PairClassifier.fromParts(folder, session, tokenizer, onnxPath, options);
