@@ -105,6 +105,19 @@ describe("attention fusion", () => {
       assert.equal(ops.filter((o) => o === "Attention").length, layers - lastLayer);
       assert.equal(ops.filter((o) => o === "MultiHeadAttention").length, lastLayer);
       assert.ok(!ops.includes("Softmax") && !ops.includes("Transpose"), ops.join(" "));
+      if (classifier) {
+        // The last layer's input is read only to pick token 0 and to project keys and values: the residual
+        // and everything after it run on the first token alone.
+        const m = parseModel(concat(fused.chunks));
+        const gather = m.nodes.find((n) => n.name.endsWith("/first_token"));
+        assert.ok(gather, "no first-token Gather");
+        const readers = m.nodes.filter((n) => n.inputs.includes(gather.inputs[0]));
+        assert.deepEqual(readers.map((n) => n.outputs[0].split("/").at(-1)).sort(), [
+          "first_token",
+          "k_matmul",
+          "v_matmul",
+        ]);
+      }
       const diff = await maxDifference(original, concat(fused.chunks), config(name).vocab_size);
       assert.ok(diff <= 1e-4, `max difference ${diff}`);
     });

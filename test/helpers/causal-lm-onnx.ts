@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fields, varint } from "./protobuf.js";
+import { fields, varint } from "../../src/engine/graph/wire.js";
 
 const field = (num: number, bytes: ArrayLike<number>) => [
   ...varint((num << 3) | 2),
@@ -34,7 +34,7 @@ function appendToGraph(model: Uint8Array, extra: number[]): Uint8Array {
           f.body,
           Uint8Array.from(extra),
         ])
-      : model.subarray(f.start, f.end),
+      : f.raw,
   );
   return Buffer.concat(parts);
 }

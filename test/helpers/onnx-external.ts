@@ -5,13 +5,10 @@
  * `external_data = [location, offset, length]`.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { fields, varint } from "./protobuf.js";
+import { bytesField, concat, fields, varintField } from "../../src/engine/graph/wire.js";
 
-const lenField = (num: number, bytes: Uint8Array): Buffer =>
-  Buffer.concat([Uint8Array.from([...varint((num << 3) | 2), ...varint(bytes.length)]), bytes]);
-const varintField = (num: number, value: number) => Uint8Array.from([...varint(num << 3), ...varint(value)]);
 const entry = (key: string, value: string) =>
-  lenField(13, Buffer.concat([lenField(1, Buffer.from(key)), lenField(2, Buffer.from(value))]));
+  bytesField(13, concat([bytesField(1, key), bytesField(2, value)]));
 
 /** Rewrite one TensorProto: raw_data (9) → external data appended to `data`. */
 function externalise(tensor: Uint8Array, location: string, data: Buffer[], offset: { value: number }) {
@@ -27,7 +24,7 @@ function externalise(tensor: Uint8Array, location: string, data: Buffer[], offse
       moved = true;
       continue;
     }
-    parts.push(tensor.subarray(f.start, f.end));
+    parts.push(f.raw);
   }
   return { bytes: Buffer.concat(parts), moved };
 }
@@ -49,7 +46,7 @@ export function writeExternalDataModel(
   const modelParts: Uint8Array[] = [];
   for (const f of fields(model)) {
     if (f.num !== 7 || f.body === undefined) {
-      modelParts.push(model.subarray(f.start, f.end));
+      modelParts.push(f.raw);
       continue;
     }
     const graphParts: Uint8Array[] = [];
@@ -57,10 +54,10 @@ export function writeExternalDataModel(
       if (g.num === 5 && g.body !== undefined) {
         const { bytes, moved } = externalise(g.body, location, data, offset);
         if (moved) movedCount++;
-        graphParts.push(lenField(5, bytes));
-      } else graphParts.push(f.body.subarray(g.start, g.end));
+        graphParts.push(bytesField(5, bytes));
+      } else graphParts.push(g.raw);
     }
-    modelParts.push(lenField(7, Buffer.concat(graphParts)));
+    modelParts.push(bytesField(7, Buffer.concat(graphParts)));
   }
   writeFileSync(graphPath, Buffer.concat(modelParts));
   writeFileSync(dataPath, Buffer.concat(data));

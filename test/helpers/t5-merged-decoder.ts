@@ -5,7 +5,7 @@
  * runs the original decoder graph in its else branch. onnxruntime checks every fed tensor against these declared
  * types and fixed dimensions, so this exercises the feed construction a real merged export needs.
  */
-import { type Field, fields, varint } from "./protobuf.js";
+import { concat, type Field, fields, varint } from "../../src/engine/graph/wire.js";
 
 /** A length-delimited field's payload. */
 function payload(f: Field): Uint8Array {
@@ -20,15 +20,7 @@ function bytesField(num: number, data: Uint8Array | number[]): Uint8Array {
 }
 const strField = (num: number, s: string) => bytesField(num, enc.encode(s));
 const intField = (num: number, n: number) => Uint8Array.from([...varint(num * 8), ...varint(n)]);
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const cat = (...parts: Uint8Array[]) => concat(parts);
 
 const FLOAT = 1;
 const BOOL = 9;
@@ -59,7 +51,7 @@ export function mergeDecoder(decoder: Uint8Array, g: MergedGeometry): Uint8Array
   if (!graphField) throw new Error("no graph in the decoder model");
   const graphBytes = payload(graphField);
   const graph = fields(graphBytes);
-  const encoded = (f: Field) => graphBytes.subarray(f.start, f.end);
+  const encoded = (f: Field) => f.raw;
   const inputs = graph.filter((f) => f.num === 11).map(encoded);
   const output = graph.find((f) => f.num === 12);
   if (!output) throw new Error("the decoder graph has no output");
@@ -112,8 +104,5 @@ export function mergeDecoder(decoder: Uint8Array, g: MergedGeometry): Uint8Array
     bytesField(11, tensorInfo("use_cache_branch", BOOL, [1])),
     encoded(output),
   );
-  return cat(
-    ...model.filter((f) => f.num !== 7).map((f) => decoder.subarray(f.start, f.end)),
-    bytesField(7, outer),
-  );
+  return cat(...model.filter((f) => f.num !== 7).map((f) => f.raw), bytesField(7, outer));
 }

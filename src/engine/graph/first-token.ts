@@ -117,8 +117,8 @@ export function pruneToFirstToken(m: OnnxModel): boolean {
   const name = attention.name || attention.outputs[0];
   const first = `${name}/first_token`;
   const nodes: OnnxNode[] = [];
-  const node = (opType: string, inputs: string[], output: string, domain = ""): string => {
-    nodes.push({ opType, domain, name: output, inputs, outputs: [output], attributes: new Map() });
+  const node = (opType: string, inputs: string[], output: string): string => {
+    nodes.push({ opType, domain: "", name: output, inputs, outputs: [output], attributes: new Map() });
     return output;
   };
   m.initializers.set(`${first}/index`, makeInitializer(`${first}/index`, [1], new BigInt64Array([0n])));
@@ -150,7 +150,11 @@ export function pruneToFirstToken(m: OnnxModel): boolean {
     attributes: attention.attributes,
   });
   // X's other readers (the residual) all come after the attention and are token-wise: they take X[:, :1].
-  for (const n of m.nodes) if (n !== attention) n.inputs = n.inputs.map((i) => (i === x ? first : i));
+  for (const n of m.nodes) {
+    if (n === attention || !n.inputs.includes(x)) continue;
+    n.inputs = n.inputs.map((i) => (i === x ? first : i));
+    n.encoded = undefined; // re-encode: the node changed
+  }
   m.nodes.splice(m.nodes.indexOf(attention), 1, ...nodes);
   return true;
 }
