@@ -13,7 +13,7 @@ import { tempName } from "./hub-cache.js";
 import { hubCacheDir } from "./hub-config.js";
 
 /** Bump when a fusion changes, so old copies are not reused. */
-const FUSION_VERSION = 2;
+const FUSION_VERSION = 3;
 /** protobuf cannot hold more than 2 GiB, and models this large keep their weights outside the graph anyway. */
 const MAX_GRAPH_BYTES = 1.5 * 1024 ** 3;
 
