@@ -11,8 +11,16 @@
  * the graph's outputs is token-wise and ends in such a Gather; a graph that returns token embeddings (ColBERT)
  * or pools over tokens is left as it is.
  */
-import { constantTensor, type GraphIndex, indexGraph } from "./index.js";
-import { floatData, intData, makeInitializer, type OnnxModel, type OnnxNode } from "./model.js";
+import { axesOf, constantTensor, type GraphIndex, indexGraph } from "./index.js";
+import {
+  floatData,
+  intAttribute,
+  intData,
+  makeInitializer,
+  type OnnxModel,
+  type OnnxNode,
+  renameInput,
+} from "./model.js";
 
 /** Ops that act on each token's vector alone (given the input checks in `tokenWise`). */
 const ELEMENTWISE = new Set([
@@ -30,12 +38,6 @@ const ELEMENTWISE = new Set([
 ]);
 const LAST_AXIS = new Set([-1, 2]);
 
-function attribute(n: OnnxNode, name: string): number | number[] | undefined {
-  const a = n.attributes.get(name);
-  if (!a) return undefined;
-  return "i" in a ? a.i : "ints" in a ? a.ints : undefined;
-}
-
 /** A constant that broadcasts along the last axis only (a scalar, a per-feature vector). */
 function perFeature(m: OnnxModel, g: GraphIndex, tensor: string): boolean {
   const c = constantTensor(m, g, tensor);
@@ -49,18 +51,16 @@ function tokenWise(m: OnnxModel, g: GraphIndex, n: OnnxNode, region: Set<string>
   if (n.opType === "MatMul")
     return region.has(n.inputs[0]) && constantTensor(m, g, n.inputs[1])?.dims.length === 2;
   if (n.opType === "ReduceMean") {
-    // opset 18 moved the axes from an attribute to a second input
-    const axesInput = n.inputs[1] ? constantTensor(m, g, n.inputs[1]) : undefined;
-    const axes = (attribute(n, "axes") as number[] | undefined) ?? (axesInput && intData(axesInput));
+    const axes = axesOf(m, g, n);
     return (
-      attribute(n, "keepdims") !== 0 &&
+      intAttribute(n, "keepdims") !== 0 &&
       axes?.length === 1 &&
       LAST_AXIS.has(axes[0]) &&
       region.has(n.inputs[0])
     );
   }
   if (n.opType === "LayerNormalization") {
-    const axis = (attribute(n, "axis") as number | undefined) ?? -1;
+    const axis = intAttribute(n, "axis") ?? -1;
     return LAST_AXIS.has(axis) && region.has(n.inputs[0]) && others.every((i) => perFeature(m, g, i));
   }
   return ELEMENTWISE.has(n.opType) && others.every((i) => perFeature(m, g, i));
@@ -68,7 +68,7 @@ function tokenWise(m: OnnxModel, g: GraphIndex, n: OnnxNode, region: Set<string>
 
 /** `Gather(h, 0, axis = 1)`: the classifier's read of the first token. */
 function firstTokenGather(m: OnnxModel, g: GraphIndex, n: OnnxNode): boolean {
-  if (n.opType !== "Gather" || n.domain !== "" || attribute(n, "axis") !== 1) return false;
+  if (n.opType !== "Gather" || n.domain !== "" || intAttribute(n, "axis") !== 1) return false;
   const index = constantTensor(m, g, n.inputs[1]);
   const value = index && intData(index);
   return value?.length === 1 && value[0] === 0;
@@ -150,11 +150,7 @@ export function pruneToFirstToken(m: OnnxModel): boolean {
     attributes: attention.attributes,
   });
   // X's other readers (the residual) all come after the attention and are token-wise: they take X[:, :1].
-  for (const n of m.nodes) {
-    if (n === attention || !n.inputs.includes(x)) continue;
-    n.inputs = n.inputs.map((i) => (i === x ? first : i));
-    n.encoded = undefined; // re-encode: the node changed
-  }
+  for (const n of m.nodes) if (n !== attention) renameInput(n, x, first);
   m.nodes.splice(m.nodes.indexOf(attention), 1, ...nodes);
   return true;
 }

@@ -9,11 +9,13 @@
  * becomes O = Attention(X, [Wq|Wk|Wv], [bq|bk|bv], int32(mask)). Each piece is checked (shapes of the weights,
  * permutations, the mask's algebra); anything else is left as it was.
  */
-import { constantTensor, type GraphIndex, indexGraph } from "./index.js";
+import { axesOf, constantTensor, type GraphIndex, indexGraph } from "./index.js";
 import {
   floatData,
   INT32,
+  intAttribute,
   intData,
+  intsAttribute,
   makeInitializer,
   type OnnxModel,
   type OnnxNode,
@@ -42,8 +44,7 @@ function only(g: GraphIndex, tensor: string): OnnxNode | undefined {
 }
 
 function perm(n: OnnxNode | undefined): string {
-  const p = n?.attributes.get("perm");
-  return p && "ints" in p ? p.ints.join(",") : "";
+  return (n && intsAttribute(n, "perm"))?.join(",") ?? "";
 }
 
 /** X·W + b with W [in, out] and b [out] float initializers. */
@@ -128,9 +129,7 @@ function maskTerm(m: OnnxModel, g: GraphIndex, tensor: string): MaskTerm | undef
       if (!n) break;
       if (n.opType === "Cast") cast = true;
       else if (n.opType === "Unsqueeze") {
-        const a = n.attributes.get("axes");
-        const axesInput = n.inputs[1] ? constantTensor(m, g, n.inputs[1]) : undefined;
-        const list = a && "ints" in a ? a.ints : axesInput && intData(axesInput);
+        const list = axesOf(m, g, n);
         if (!list) return undefined;
         axes.push(...list);
       } else return undefined;
@@ -148,10 +147,7 @@ function scores(m: OnnxModel, g: GraphIndex, tensor: string) {
   const n = g.producer.get(tensor);
   if (n?.opType === "FusedMatMul" && n.domain === "com.microsoft") {
     const alpha = n.attributes.get("alpha");
-    const flags = ["transA", "transB", "transBatchA", "transBatchB"].map((k) => {
-      const a = n.attributes.get(k);
-      return a && "i" in a ? a.i : 0;
-    });
+    const flags = ["transA", "transB", "transBatchA", "transBatchB"].map((k) => intAttribute(n, k) ?? 0);
     if (flags[0] || flags[2] || flags[3]) return undefined;
     return {
       q: n.inputs[0],
@@ -199,8 +195,8 @@ export function fuseAttention(m: OnnxModel): number {
   const maskCasts = new Map<string, string>();
   for (const softmax of m.nodes.filter((n) => n.opType === "Softmax" && n.domain === "")) {
     const g = indexGraph(m);
-    const axis = softmax.attributes.get("axis");
-    if (axis && "i" in axis && axis.i !== -1 && axis.i !== 3) continue;
+    const axis = intAttribute(softmax, "axis");
+    if (axis !== undefined && axis !== -1 && axis !== 3) continue;
     const add = g.producer.get(softmax.inputs[0]);
     if (add?.opType !== "Add" || only(g, add.outputs[0]) !== softmax) continue;
     const [si, mi] = maskTerm(m, g, add.inputs[1]) ? [0, 1] : [1, 0];
@@ -229,9 +225,8 @@ export function fuseAttention(m: OnnxModel): number {
     if (!maskInt) {
       maskInt = `${mask.input}/int32`;
       maskCasts.set(mask.input, maskInt);
-      // Right after the mask's producer (or first, for a graph input), so the node list stays topological.
-      const producer = g.producer.get(mask.input);
-      m.nodes.splice(producer ? m.nodes.indexOf(producer) + 1 : 0, 0, {
+      // The mask is a graph input (maskTerm checks), so the Cast can go first.
+      m.nodes.unshift({
         opType: "Cast",
         domain: "",
         name: `${maskInt}/Cast`,

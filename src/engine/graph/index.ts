@@ -2,6 +2,8 @@
 import {
   decodeInitializer,
   type Initializer,
+  intData,
+  intsAttribute,
   makeInitializer,
   type OnnxModel,
   type OnnxNode,
@@ -64,4 +66,10 @@ export function constantTensor(m: OnnxModel, g: GraphIndex, tensor: string): Ini
   if (key === "value_ints" && "ints" in value)
     return makeInitializer(tensor, [value.ints.length], BigInt64Array.from(value.ints, BigInt));
   return undefined;
+}
+
+/** The `axes` of a Reduce/Unsqueeze node: an attribute before opset 13/18, a constant second input after. */
+export function axesOf(m: OnnxModel, g: GraphIndex, n: OnnxNode): number[] | undefined {
+  const input = n.inputs[1] ? constantTensor(m, g, n.inputs[1]) : undefined;
+  return intsAttribute(n, "axes") ?? (input && intData(input));
 }

@@ -161,6 +161,25 @@ function encodeNode(n: OnnxNode): Uint8Array {
   ]);
 }
 
+/** An integer attribute's value, or undefined when the node does not set it. */
+export function intAttribute(n: OnnxNode, name: string): number | undefined {
+  const a = n.attributes.get(name);
+  return a && "i" in a ? a.i : undefined;
+}
+
+/** An integer-list attribute's values, or undefined when the node does not set it. */
+export function intsAttribute(n: OnnxNode, name: string): number[] | undefined {
+  const a = n.attributes.get(name);
+  return a && "ints" in a ? a.ints : undefined;
+}
+
+/** Make `n` read `to` where it read `from`; its original encoding no longer applies, so it is dropped. */
+export function renameInput(n: OnnxNode, from: string, to: string): void {
+  if (!n.inputs.includes(from)) return;
+  n.inputs = n.inputs.map((i) => (i === from ? to : i));
+  n.encoded = undefined;
+}
+
 /** A float or int tensor initializer with its data inline. */
 export function makeInitializer(
   name: string,
