@@ -2,7 +2,8 @@
  * Well-known models, as data: which family runs them, which Hub repo holds their ONNX export (and which files and
  * dtypes it has), their length limit, licence and languages. The engine reads a model's weights from `source`;
  * a model whose `source` is null has no ONNX export anywhere and fails with the `optimum-cli` command that makes
- * one. Facts come from the repos' file listings (licence and languages as their model cards declare them).
+ * one. Facts come from the repos' file listings (licence and languages as their model cards declare them;
+ * "unknown" where the card declares no licence: ask the authors before commercial use).
  */
 import { ModelFilesError } from "./errors.js";
 
@@ -158,8 +159,8 @@ export const CATALOG: readonly CatalogEntry[] = [
     license: "apache-2.0",
     languages: ["en"],
   }),
-  noExport("bclavie/FraColBERTv2", "colbert", "feature-extraction", { license: "mit", languages: ["fr"] }),
-  noExport("bclavie/JaColBERTv2", "colbert", "feature-extraction", { license: "mit", languages: ["ja"] }),
+  noExport("bclavie/FraColBERTv2", "colbert", "feature-extraction", { license: "unknown", languages: ["fr"] }),
+  noExport("bclavie/JaColBERTv2", "colbert", "feature-extraction", { license: "unknown", languages: ["ja"] }),
   noExport("AdrienB134/ColBERTv2.0-spanish-mmarcoES", "colbert", "feature-extraction", {
     license: "mit",
     languages: ["es"],
@@ -170,8 +171,8 @@ export const CATALOG: readonly CatalogEntry[] = [
   noExport("castorini/monot5-base-msmarco", "t5", "text2text-generation", { license: "unknown" }),
   noExport("castorini/monot5-base-msmarco-10k", "t5", "text2text-generation", { license: "unknown" }),
   noExport("castorini/monot5-large-msmarco-10k", "t5", "text2text-generation", { license: "unknown" }),
-  noExport("unicamp-dl/InRanker-small", "t5", "text2text-generation", {}),
-  noExport("unicamp-dl/InRanker-base", "t5", "text2text-generation", {}),
+  noExport("unicamp-dl/InRanker-small", "t5", "text2text-generation", { license: "unknown" }),
+  noExport("unicamp-dl/InRanker-base", "t5", "text2text-generation", { license: "unknown" }),
   noExport("unicamp-dl/mt5-base-mmarco-v2", "t5", "text2text-generation", {
     license: "mit",
     languages: ["multilingual"],
