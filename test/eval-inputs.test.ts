@@ -4,10 +4,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import type { Document } from "../src/core/documents.js";
 import { InvalidInputError } from "../src/core/errors.js";
-import { type EvalWarning, loadBeir, parseQrels, parseRun, runEvaluation } from "../src/eval/index.js";
+import { createRanker } from "../src/core/ranker.js";
+import {
+  type EvalWarning,
+  firstStage,
+  loadBeir,
+  parseQrels,
+  parseRun,
+  runEvaluation,
+} from "../src/eval/index.js";
 import { runCli } from "./helpers/cli.js";
 import { fixturePath } from "./helpers/fixtures.js";
+import { lexicalMethod } from "./helpers/lexical-ranker.js";
 
 const root = mkdtempSync(join(tmpdir(), "rerankers-eval-inputs-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -193,5 +203,78 @@ describe("runs", () => {
         ["run-unknown-doc", 1],
       ],
     );
+  });
+});
+
+describe("queries that are corpus documents (--remove-query, as Pyserini)", () => {
+  // ArguAna-style: the query q is itself document "arg1"; BM25 finds it first, the judged counter-argument second.
+  const corpus = [
+    { _id: "arg1", title: "", text: "school uniforms limit the freedom of students" },
+    { _id: "arg2", title: "", text: "uniforms free students from pressure about the freedom to dress" },
+    { _id: "arg3", title: "", text: "homework should be banned" },
+  ];
+  const jsonl = (rows: object[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
+  const files = {
+    corpus: jsonl(corpus),
+    queries: jsonl([{ _id: "arg1", text: corpus[0].text }]),
+    qrels: "query-id\tcorpus-id\tscore\narg1\targ2\t1\n",
+  };
+
+  it("drops the candidate equal to the query id from BM25 and from a run, after the depth cut, for every system", async () => {
+    const data = await loadBeir(dataset(files));
+    const calls: { docs: readonly Document[] }[] = [];
+    const ranker = createRanker(
+      { modelType: "lexical", model: "lexical", provider: null },
+      lexicalMethod(calls),
+    );
+
+    const kept = await runEvaluation("t", data, [ranker], { depth: 2 });
+    assert.equal(kept.metadata.removeQuery, false);
+    assert.deepEqual(
+      [...(firstStage(data, ["arg1"], 2).candidates.get("arg1")?.keys() ?? [])],
+      ["arg1", "arg2"],
+    );
+    assert.equal(kept.systems[0].perQuery.arg1["mrr@10"], 0.5);
+
+    calls.length = 0;
+    const removed = await runEvaluation("t", data, [ranker], { depth: 2, removeQuery: true });
+    assert.equal(removed.metadata.removeQuery, true);
+    // Cut to depth 2 first, then dropped (Pyserini filters the hits it retrieved): one candidate left.
+    assert.deepEqual(
+      calls.flatMap((c) => c.docs.map((d) => d.docId)),
+      ["arg2"],
+    );
+    assert.equal(removed.systems[0].perQuery.arg1["mrr@10"], 1);
+    assert.equal(removed.systems[1].perQuery.arg1["mrr@10"], 1);
+
+    const run = parseRun("arg1 Q0 arg1 1 9 x\narg1 Q0 arg3 2 8 x\narg1 Q0 arg2 3 7 x\n");
+    const fromRun = firstStage(data, ["arg1"], 3, run, [], true);
+    assert.deepEqual([...(fromRun.scored.get("arg1")?.keys() ?? [])], ["arg3", "arg2"]);
+    assert.deepEqual([...(fromRun.candidates.get("arg1")?.keys() ?? [])], ["arg3", "arg2"]);
+  });
+
+  it("the CLI flag reaches the report", async () => {
+    const r = await runCli(
+      [
+        "eval",
+        "--model",
+        fixturePath("tiny-bert-cross-encoder"),
+        "--model-type",
+        "cross-encoder",
+        "--dataset",
+        dataset(files),
+        "--remove-query",
+        "--json",
+        "--trials",
+        "100",
+      ],
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.metadata.removeQuery, true);
+    // BM25 retrieves arg1 and arg2 (arg3 shares no term); without arg1 the judged document is first.
+    assert.equal(out.systems[0].perQuery.arg1["mrr@10"], 1);
+    assert.equal(out.systems[1].perQuery.arg1["mrr@10"], 1);
   });
 });

@@ -15,6 +15,7 @@ interface EvalFlags extends BackendFlagValues {
   split: string;
   run?: string;
   depth: string;
+  removeQuery?: boolean;
   trials: string;
   seed: string;
   json?: boolean;
@@ -67,6 +68,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       run,
       runPath: flags.run,
       depth,
+      removeQuery: flags.removeQuery,
       split: flags.split,
       trials,
       seed,
@@ -112,6 +114,10 @@ export function registerEvalCommand(program: Command, addBackendFlags: (cmd: Com
       .option("--split <split>", "qrels split", "test")
       .option("--run <file>", "first-stage TREC run file (default: Lucene-style BM25 over the corpus)")
       .option("--depth <n>", "candidates reranked per query", "100")
+      .option(
+        "--remove-query",
+        "drop a candidate whose doc id equals the query id (Pyserini's --remove-query)",
+      )
       .option("--trials <n>", "randomization-test trials", "10000")
       .option("--seed <n>", "randomization-test seed", "42")
       .option("--json", "print the full report as JSON")

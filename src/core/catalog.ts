@@ -159,7 +159,10 @@ export const CATALOG: readonly CatalogEntry[] = [
     license: "apache-2.0",
     languages: ["en"],
   }),
-  noExport("bclavie/FraColBERTv2", "colbert", "feature-extraction", { license: "unknown", languages: ["fr"] }),
+  noExport("bclavie/FraColBERTv2", "colbert", "feature-extraction", {
+    license: "unknown",
+    languages: ["fr"],
+  }),
   noExport("bclavie/JaColBERTv2", "colbert", "feature-extraction", { license: "unknown", languages: ["ja"] }),
   noExport("AdrienB134/ColBERTv2.0-spanish-mmarcoES", "colbert", "feature-extraction", {
     license: "mit",

@@ -26,6 +26,7 @@ function metadataList(report: EvalReport): string {
     ["queries", String(m.queries)],
     ["first stage", fs],
     ["depth", String(m.depth)],
+    ["remove query", m.removeQuery ? "yes (a candidate equal to its query id is dropped)" : "no"],
     ...m.models.map((x, i): [string, string] => [
       `model ${i + 1}`,
       `${x.label} = ${x.model} (${x.modelType})`,

@@ -14,6 +14,11 @@ export interface EvalOptions {
   runPath?: string;
   /** Candidates reranked per query (default 100). */
   depth?: number;
+  /**
+   * Drop a candidate whose doc id is the query's id, after the depth cut, from the first stage and so from every
+   * reranker (Pyserini's `--remove-query`; ArguAna and Quora use queries that are corpus documents).
+   */
+  removeQuery?: boolean;
   /** qrels split name, for the report's metadata (default "test"). */
   split?: string;
   /** Randomization-test trials (default 10,000) and seed (default 42). */
@@ -58,6 +63,8 @@ export interface EvalMetadata {
   dataset: string;
   split: string;
   depth: number;
+  /** Whether a candidate equal to its query's id was dropped (Pyserini's --remove-query). */
+  removeQuery: boolean;
   queries: number;
   firstStage: { kind: "bm25"; k1: number; b: number; analyzer: string } | { kind: "run"; path?: string };
   models: { label: string; model: string; modelType: string }[];
@@ -108,16 +115,20 @@ export function firstStage(
   depth: number,
   run?: Run,
   warnings: EvalWarning[] = [],
+  removeQuery = false,
 ): { candidates: Map<string, Map<string, number>>; scored: Map<string, Map<string, number>> } {
   const candidates = new Map<string, Map<string, number>>();
   const scored = new Map<string, Map<string, number>>();
+  const kept = (qid: string, id: string) => !removeQuery || id !== qid;
   if (run) {
     let unknown = 0;
     let missing = 0;
     for (const qid of queryIds) {
       const scores = run.get(qid);
       if (!scores) missing++;
-      const top = sortRun(scores ?? new Map()).slice(0, depth);
+      const top = sortRun(scores ?? new Map())
+        .slice(0, depth)
+        .filter((id) => kept(qid, id));
       scored.set(qid, new Map(top.map((id) => [id, scores?.get(id) as number])));
       const known = top.filter((id) => data.corpus.has(id));
       unknown += top.length - known.length;
@@ -143,7 +154,7 @@ export function firstStage(
   const index = new Bm25Index();
   for (const [id, doc] of data.corpus) index.add(id, documentText(doc));
   for (const qid of queryIds) {
-    const top = new Map(index.search(data.queries.get(qid) as string, depth));
+    const top = new Map(index.search(data.queries.get(qid) as string, depth).filter(([id]) => kept(qid, id)));
     candidates.set(qid, top);
     scored.set(qid, top);
   }
@@ -187,7 +198,8 @@ export async function runEvaluation(
   const warnings: EvalWarning[] = [...(data.warnings ?? []), ...(options.warnings ?? [])];
 
   const started = Date.now();
-  const { candidates, scored } = firstStage(data, queryIds, depth, options.run, warnings);
+  const removeQuery = options.removeQuery ?? false;
+  const { candidates, scored } = firstStage(data, queryIds, depth, options.run, warnings, removeQuery);
   const systems: SystemResult[] = [
     summarise("first-stage", "first-stage", options.run ? "run" : "bm25", scored, qrels, started),
   ];
@@ -225,6 +237,7 @@ export async function runEvaluation(
       dataset: name,
       split: options.split ?? "test",
       depth,
+      removeQuery,
       queries: queryIds.length,
       firstStage: options.run
         ? { kind: "run", path: options.runPath }
