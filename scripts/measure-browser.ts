@@ -20,9 +20,10 @@ import { startStaticServer } from "./serve-browser.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = process.env.RERANKERS_FIXTURES ?? resolve(ROOT, "..", "shared", "fixtures");
 const MODELS = [
-  { name: "tiny-bert-cross-encoder", dtype: "fp32" },
-  { name: "minilm-l6-h384-random", dtype: "fp32" },
-  { name: "minilm-l6-h384-random", dtype: "q8" },
+  { name: "tiny-bert-cross-encoder", dtype: "fp32", fuse: true },
+  { name: "minilm-l6-h384-random", dtype: "fp32", fuse: true },
+  { name: "minilm-l6-h384-random", dtype: "fp32", fuse: false },
+  { name: "minilm-l6-h384-random", dtype: "q8", fuse: true },
 ];
 
 interface Timings {
@@ -53,14 +54,16 @@ const rows: string[] = [];
 let version = "";
 let downloaded = { files: [] as string[] };
 try {
-  for (const { name, dtype } of MODELS) {
+  for (const { name, dtype, fuse } of MODELS) {
     const cold: Timings[] = [];
     const warm: number[] = [];
     for (let i = 0; i < runs; i++) {
       const context = await browser.newContext();
       const page = await context.newPage();
       const start = server.requests.length;
-      await page.goto(`${server.url}?model=models/${name}/&device=wasm&dtype=${dtype}`);
+      await page.goto(
+        `${server.url}?model=models/${name}/&device=wasm&dtype=${dtype}${fuse ? "" : "&fuse=0"}`,
+      );
       await page.fill("#query", plain.query);
       await page.fill("#passages", plain.docs.map((d: { text: string }) => d.text).join("\n"));
       for (const n of [1, 2]) {
@@ -78,7 +81,7 @@ try {
     }
     const pick = (k: keyof Timings) => median(cold.map((c) => c[k])).toFixed(0);
     rows.push(
-      `| ${name} (${dtype}) | ${pick("totalMs")} | ${pick("loadMs")} | ${pick("rankMs")} | ${median(warm).toFixed(0)} |`,
+      `| ${name} (${dtype}${fuse ? "" : ", as exported"}) | ${pick("totalMs")} | ${pick("loadMs")} | ${pick("rankMs")} | ${median(warm).toFixed(0)} |`,
     );
   }
 } finally {

@@ -89,7 +89,7 @@ describe("browser build in headless Chromium (onnxruntime-web, WASM)", {
     const status = await clickRank();
     assert.match(
       status,
-      /^8 passages ranked in \d+ ms \(model loaded in \d+ ms\) on wasm, 2 thread\(s\); cross-origin isolated: yes$/,
+      /^8 passages ranked in \d+ ms \(model loaded in \d+ ms\) on wasm, 2 thread\(s\), rewritten graph; cross-origin isolated: yes$/,
     );
     const rows = await page.$$eval("#results tbody tr", (trs) =>
       trs.map((tr) => ({
@@ -113,35 +113,40 @@ describe("browser build in headless Chromium (onnxruntime-web, WASM)", {
   });
 
   for (const name of FIXTURE_MODELS) {
-    test(`parity under WASM: every case of ${name}`, async () => {
+    test(`parity under WASM: every case of ${name}, with the graph rewrites and without`, async () => {
       const cases: RefCase[] = readReference(name).cases;
-      const out = await page.evaluate(
-        async ({ model, wasmPaths, cases }) => {
-          const lib = (globalThis as unknown as DemoPage).rerankers!;
-          const ranker = await lib.loadCrossEncoder(model, { device: "wasm", wasmPaths });
-          try {
-            const results = [];
-            for (const c of cases) results.push((await ranker.rank(c.query, c.docs)).toJSON());
-            return { device: ranker.device, threads: ranker.threads, results };
-          } finally {
-            await ranker.close();
-          }
-        },
-        {
-          model: `${server.url}models/${name}/`,
-          wasmPaths: `${server.url}ort/`,
-          cases: cases.map(({ query, docs }) => ({ query, docs })),
-        },
-      );
-      assert.equal(out.device, "wasm");
-      assert.equal(out.threads, 2);
-      cases.forEach((c, i) => {
-        assertMatchesCase(
-          RankedResults.fromJSON(out.results[i] as RankedResultsJSON),
-          c,
-          `${name}/${c.name}`,
+      for (const fuse of [true, false]) {
+        const out = await page.evaluate(
+          async ({ model, wasmPaths, cases, fuse }) => {
+            const lib = (globalThis as unknown as DemoPage).rerankers!;
+            const ranker = await lib.loadCrossEncoder(model, { device: "wasm", wasmPaths, fuse });
+            try {
+              const results = [];
+              for (const c of cases) results.push((await ranker.rank(c.query, c.docs)).toJSON());
+              return { device: ranker.device, threads: ranker.threads, fused: ranker.fused, results };
+            } finally {
+              await ranker.close();
+            }
+          },
+          {
+            model: `${server.url}models/${name}/`,
+            wasmPaths: `${server.url}ort/`,
+            cases: cases.map(({ query, docs }) => ({ query, docs })),
+            fuse,
+          },
         );
-      });
+        assert.equal(out.device, "wasm");
+        assert.equal(out.threads, 2);
+        // Every fixture is a BERT-style encoder whose attention the rewrites fuse (as in Node).
+        assert.equal(out.fused, fuse);
+        cases.forEach((c, i) => {
+          assertMatchesCase(
+            RankedResults.fromJSON(out.results[i] as RankedResultsJSON),
+            c,
+            `${name}/${c.name} (fuse ${fuse})`,
+          );
+        });
+      }
     });
   }
 

@@ -1,6 +1,7 @@
 /**
  * The demo page: paste a query and passages, see the ranking and the scores. URL parameters preset the form:
- * `?model=<folder URL or repo id>&device=wasm|webgpu|auto&threads=<n>&dtype=fp32|q8|...`.
+ * `?model=<folder URL or repo id>&device=wasm|webgpu|auto&threads=<n>&dtype=fp32|q8|...&fuse=0` (fuse=0: load the
+ * export as it is, without the graph rewrites).
  */
 
 import type { BrowserRanker, Device } from "../src/browser/index.js";
@@ -37,6 +38,7 @@ if (params.get("model")) modelInput.value = params.get("model")!;
 if (params.get("device")) deviceSelect.value = params.get("device")!;
 const threads = params.get("threads") ? Number(params.get("threads")) : undefined;
 const dtype = params.get("dtype") ?? undefined;
+const fuse = params.get("fuse") !== "0";
 const wasmPaths = new URL("./ort/", location.href).href;
 
 window.rerankers = rerankers;
@@ -48,7 +50,7 @@ function rankerFor(model: string, device: Device): Promise<BrowserRanker> {
   const key = `${model}\0${device}`;
   if (loaded?.key !== key) {
     void loaded?.ranker.then((r) => r.close()).catch(() => {});
-    const ranker = rerankers.loadCrossEncoder(model, { device, threads, dtype, wasmPaths });
+    const ranker = rerankers.loadCrossEncoder(model, { device, threads, dtype, wasmPaths, fuse });
     loaded = { key, ranker };
     ranker.catch(() => {
       if (loaded?.ranker === ranker) loaded = undefined;
@@ -96,7 +98,7 @@ form.addEventListener("submit", async (event) => {
     const timings = { loadMs: t1 - t0, rankMs: t2 - t1, totalMs: performance.now() - t0 };
     window.demo.timings.push(timings);
     window.demo.ranker = ranker;
-    const backend = `${ranker.device}${ranker.device === "wasm" ? `, ${ranker.threads} thread(s)` : ""}`;
+    const backend = `${ranker.device}${ranker.device === "wasm" ? `, ${ranker.threads} thread(s)` : ""}${ranker.fused ? ", rewritten graph" : ""}`;
     showStatus(
       `${results.length} passages ranked in ${timings.rankMs.toFixed(0)} ms` +
         (wasLoaded ? "" : ` (model loaded in ${timings.loadMs.toFixed(0)} ms)`) +

@@ -30,6 +30,8 @@ export interface BrowserRanker extends Ranker {
   readonly baseUrl: string;
   readonly device: "wasm" | "webgpu";
   readonly threads: number;
+  /** Whether the graph rewrites applied (see `fuse`). */
+  readonly fused: boolean;
 }
 
 /**
@@ -71,5 +73,10 @@ export async function loadCrossEncoder(
     { modelType: "cross-encoder", model, provider: null },
     pairClassifierMethod(classifier, bag, head),
   );
-  return Object.assign(ranker, { baseUrl, device: session.device, threads: session.threads });
+  return Object.assign(ranker, {
+    baseUrl,
+    device: session.device,
+    threads: session.threads,
+    fused: session.fused,
+  });
 }

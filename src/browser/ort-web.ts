@@ -1,4 +1,6 @@
 import { InvalidInputError, MissingDependencyError, ModelFilesError } from "../core/errors.js";
+import { fuseEncoderGraph } from "../engine/graph/fuse.js";
+import { concat } from "../engine/graph/wire.js";
 import type { OnnxSession } from "../engine/onnx.js";
 import { firstLine, queuedSession } from "../engine/ort-run.js";
 
@@ -17,6 +19,11 @@ export interface OrtWebOptions {
    * onnxruntime-web looks beside its own module.
    */
   wasmPaths?: string;
+  /**
+   * Rewrite an encoder's attention blocks and last layer as in Node (engine/graph) before loading: same scores,
+   * faster. WASM only (the WebGPU kernels for those operators are untested here). Default true.
+   */
+  fuse?: boolean;
 }
 
 export interface BrowserSession extends OnnxSession {
@@ -24,6 +31,8 @@ export interface BrowserSession extends OnnxSession {
   readonly device: "wasm" | "webgpu";
   /** WASM threads onnxruntime-web was initialised with. */
   readonly threads: number;
+  /** Whether the graph rewrites (`fuse`) applied and the rewritten model loaded. */
+  readonly fused: boolean;
 }
 
 type Ort = typeof import("onnxruntime-web");
@@ -55,6 +64,16 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(4, g.navigator?.hardwareConcurrency ?? 1));
 }
 
+/** The rewritten model (engine/graph), or undefined when nothing applies or the rewrite fails. */
+function rewrite(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    const fused = fuseEncoderGraph(bytes);
+    return fused && concat(fused.chunks);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * An onnxruntime-web session over the model bytes, as the engine's `OnnxSession` (runs queued one at a time).
  * `source` names the model in errors.
@@ -75,12 +94,18 @@ export async function openBrowserSession(
   ort.env.wasm.numThreads ??= threads;
   if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths ??= options.wasmPaths;
 
-  let session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
-  try {
-    session = await ort.InferenceSession.create(bytes, {
+  const create = (model: Uint8Array) =>
+    ort.InferenceSession.create(model, {
       executionProviders: device === "webgpu" ? ["webgpu", "wasm"] : ["wasm"],
       graphOptimizationLevel: "all",
     });
+  const rewritten = device === "wasm" && options.fuse !== false ? rewrite(bytes) : undefined;
+  // As in Node, a rewritten graph that does not load means "use the original".
+  const fusedSession = rewritten && (await create(rewritten).catch(() => undefined));
+  const fused = fusedSession !== undefined;
+  let session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
+  try {
+    session = fusedSession ?? (await create(bytes));
   } catch (cause) {
     throw new ModelFilesError(`cannot load ONNX model ${source}: ${firstLine(cause)}`, {
       cause,
@@ -91,6 +116,7 @@ export async function openBrowserSession(
   let closed = false;
   return {
     device,
+    fused,
     // Without cross-origin isolation (no SharedArrayBuffer) onnxruntime-web runs on one thread whatever was asked.
     threads: g.crossOriginIsolated === true ? (ort.env.wasm.numThreads ?? threads) : 1,
     inputs: queued.inputs,
