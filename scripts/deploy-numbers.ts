@@ -23,6 +23,8 @@ interface Case {
   model: string;
   dtype: string;
   threads: number;
+  /** Worker sessions (`--option workers=N`), each with `threads` threads; one session when absent. */
+  workers?: number;
 }
 
 const CASES: Case[] = [
@@ -31,6 +33,8 @@ const CASES: Case[] = [
   { id: "minilm-fp32-2t", model: fixturePath("minilm-l6-h384-random"), dtype: "fp32", threads: 2 },
   { id: "minilm-q8", model: fixturePath("minilm-l6-h384-random"), dtype: "q8", threads: 1 },
   { id: "minilm-q8-2t", model: fixturePath("minilm-l6-h384-random"), dtype: "q8", threads: 2 },
+  { id: "minilm-fp32-2w", model: fixturePath("minilm-l6-h384-random"), dtype: "fp32", threads: 1, workers: 2 },
+  { id: "minilm-q8-2w", model: fixturePath("minilm-l6-h384-random"), dtype: "q8", threads: 1, workers: 2 },
 ];
 
 const { values } = parseArgs({
@@ -66,6 +70,7 @@ function memMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
 async function startServer(c: Case): Promise<{ child: ChildProcess; url: string }> {
   const args = [join(REPO_ROOT, "bin", "rerankers.js"), "serve", "--port", "0", "--model", c.model];
   args.push("--model-type", "cross-encoder", "--dtype", c.dtype, "--threads", String(c.threads));
+  if (c.workers !== undefined) args.push("--option", `workers=${c.workers}`);
   args.push("--max-concurrent", "4", "--max-queue", "16");
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
@@ -126,7 +131,7 @@ async function measure(c: Case) {
     return {
       case: c.id,
       dtype: c.dtype,
-      threads: c.threads,
+      threads: c.workers === undefined ? String(c.threads) : `${c.workers} × ${c.threads}`,
       docsPerSecond: documents / wall,
       coresUsed: cpu / wall,
       docsPerCoreSecond: documents / cpu,

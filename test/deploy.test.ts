@@ -302,8 +302,13 @@ describe("deploy/kubernetes: the files agree with each other, the image and the 
     assert.equal(containerEnv(server).HF_HUB_OFFLINE, "1", "the server never reaches the Hub");
   });
 
-  it("onnxruntime threads equal the CPU limit", () => {
-    assert.equal(flag(args, "--threads"), String(server.resources.limits.cpu));
+  it("onnxruntime sessions × threads equal the CPU limit", () => {
+    const workers = args
+      .filter((a, i) => args[i - 1] === "--option" && a.startsWith("workers="))
+      .map((a) => Number(a.slice("workers=".length)));
+    assert.ok(workers.length <= 1, "workers given once");
+    const sessions = workers[0] ?? 1;
+    assert.equal(Number(flag(args, "--threads")) * sessions, Number(server.resources.limits.cpu));
     assert.equal(server.resources.requests.cpu, server.resources.limits.cpu);
   });
 
