@@ -33,7 +33,13 @@ const CASES: Case[] = [
   { id: "minilm-fp32-2t", model: fixturePath("minilm-l6-h384-random"), dtype: "fp32", threads: 2 },
   { id: "minilm-q8", model: fixturePath("minilm-l6-h384-random"), dtype: "q8", threads: 1 },
   { id: "minilm-q8-2t", model: fixturePath("minilm-l6-h384-random"), dtype: "q8", threads: 2 },
-  { id: "minilm-fp32-2w", model: fixturePath("minilm-l6-h384-random"), dtype: "fp32", threads: 1, workers: 2 },
+  {
+    id: "minilm-fp32-2w",
+    model: fixturePath("minilm-l6-h384-random"),
+    dtype: "fp32",
+    threads: 1,
+    workers: 2,
+  },
   { id: "minilm-q8-2w", model: fixturePath("minilm-l6-h384-random"), dtype: "q8", threads: 1, workers: 2 },
 ];
 
