@@ -55,6 +55,13 @@ function file(text: string): string {
 
 const oneLine = (s: string) => s.trim().split("\n").length === 1;
 
+/** `rerankers eval --json` on a BEIR folder with the tiny cross-encoder fixture (few randomization trials). */
+function evalWithFixture(dir: string, extra: string[]) {
+  const model = fixturePath("tiny-bert-cross-encoder");
+  const args = ["eval", "--model", model, "--model-type", "cross-encoder", "--dataset", dir, "--json"];
+  return runCli([...args, "--trials", "200", ...extra], { timeoutMs: 120_000 });
+}
+
 async function cliError(args: string[], pattern: RegExp) {
   const r = await runCli(["eval", "--model", "unused-model", ...args], { timeoutMs: 60_000 });
   assert.equal(r.code, 2, r.stderr);
@@ -175,23 +182,7 @@ describe("runs", () => {
   it("from the CLI, warnings go to stderr with their counts and into the JSON report", async () => {
     const dir = dataset({});
     const runFile = file("q1 Q0 d1 1 9 t\nq1 Q0 d1 2 8 t\nq1 Q0 zz 3 7 t\nq2 Q0 d2 1 5 t\n");
-    const r = await runCli(
-      [
-        "eval",
-        "--model",
-        fixturePath("tiny-bert-cross-encoder"),
-        "--model-type",
-        "cross-encoder",
-        "--dataset",
-        dir,
-        "--run",
-        runFile,
-        "--json",
-        "--trials",
-        "200",
-      ],
-      { timeoutMs: 120_000 },
-    );
+    const r = await evalWithFixture(dir, ["--run", runFile]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: .*1 duplicate \(query, docid\) line/);
     assert.match(r.stderr, /warning: run: 1 candidate\(s\) within depth 100 are not in corpus\.jsonl/);
@@ -254,22 +245,7 @@ describe("queries that are corpus documents (--remove-query, as Pyserini)", () =
   });
 
   it("the CLI flag reaches the report", async () => {
-    const r = await runCli(
-      [
-        "eval",
-        "--model",
-        fixturePath("tiny-bert-cross-encoder"),
-        "--model-type",
-        "cross-encoder",
-        "--dataset",
-        dataset(files),
-        "--remove-query",
-        "--json",
-        "--trials",
-        "100",
-      ],
-      { timeoutMs: 120_000 },
-    );
+    const r = await evalWithFixture(dataset(files), ["--remove-query"]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.metadata.removeQuery, true);
