@@ -10,12 +10,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planBatches } from "../src/engine/batching.js";
 import { fusedModelPath } from "../src/engine/fused-model.js";
 import { findOnnxFile } from "../src/engine/model-files.js";
 import { defaultThreads, loadOrt } from "../src/engine/onnx.js";
-import { Tokenizer } from "../src/engine/tokenizer.js";
-import { FIXTURES, pairGflop } from "./cross-encoder.js";
+import { bertFeeds, MODEL_DIR, workloadBatches } from "./workload-batches.js";
 
 const dtype = process.env.PROFILE_DTYPE ?? "fp32";
 const threads = Number(process.env.PROFILE_THREADS ?? defaultThreads());
@@ -23,14 +21,9 @@ const budget = Number(process.env.PROFILE_BUDGET ?? 2048);
 const opt = (process.env.PROFILE_OPT ?? "all") as "all" | "extended" | "basic" | "disabled";
 const queries = Number(process.env.PROFILE_QUERIES ?? 4);
 
-const dir = join(FIXTURES, "minilm-l6-h384-random");
-const workload = JSON.parse(readFileSync(join(FIXTURES, "bench", "workload.json"), "utf8")) as {
-  queries: { query: string; docs: { text: string }[] }[];
-};
-const tokenizer = await Tokenizer.fromDir(dir);
 const ort = await loadOrt();
 const tmp = mkdtempSync(join(tmpdir(), "rerankers-profile-"));
-const exported = await findOnnxFile(dir, "model", dtype as "fp32" | "q8");
+const exported = await findOnnxFile(MODEL_DIR, "model", dtype as "fp32" | "q8");
 // The graph the library loads: attention fused (engine/fused-model.ts) unless PROFILE_FUSE=0.
 const session = await ort.InferenceSession.create(
   process.env.PROFILE_FUSE === "0" ? exported : await fusedModelPath(exported),
@@ -44,46 +37,8 @@ const session = await ort.InferenceSession.create(
   },
 );
 
-const batches: { ids: number[][]; types: number[][] }[] = [];
-let usefulGflop = 0;
-let paddedTokens = 0;
-let tokens = 0;
-for (const q of workload.queries.slice(0, queries)) {
-  const enc = q.docs.map((d) => tokenizer.encodePair(q.query, d.text, 512));
-  for (const e of enc) {
-    usefulGflop += pairGflop(e.ids.length);
-    tokens += e.ids.length;
-  }
-  for (const b of planBatches(
-    enc.map((e) => e.ids.length),
-    budget,
-    Number.POSITIVE_INFINITY,
-  )) {
-    batches.push({ ids: b.map((i) => enc[i].ids), types: b.map((i) => enc[i].typeIds) });
-    paddedTokens += enc[b[0]].ids.length * b.length;
-  }
-}
-
-const feeds = (b: (typeof batches)[number]) => {
-  const width = b.ids[0].length;
-  const n = b.ids.length * width;
-  const ids = new BigInt64Array(n);
-  const mask = new BigInt64Array(n);
-  const types = new BigInt64Array(n);
-  b.ids.forEach((row, r) => {
-    row.forEach((t, j) => {
-      ids[r * width + j] = BigInt(t);
-      mask[r * width + j] = 1n;
-      types[r * width + j] = BigInt(b.types[r][j]);
-    });
-  });
-  const dims = [b.ids.length, width];
-  return {
-    input_ids: new ort.Tensor("int64", ids, dims),
-    attention_mask: new ort.Tensor("int64", mask, dims),
-    token_type_ids: new ort.Tensor("int64", types, dims),
-  };
-};
+const { batches, tokens, paddedTokens, usefulGflop } = await workloadBatches(budget, queries);
+const feeds = (b: (typeof batches)[number]) => bertFeeds(ort, b);
 
 const t0 = performance.now();
 for (const b of batches) await session.run(feeds(b));
