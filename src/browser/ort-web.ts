@@ -64,8 +64,12 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(4, g.navigator?.hardwareConcurrency ?? 1));
 }
 
-/** The rewritten model (engine/graph), or undefined when nothing applies or the rewrite fails. */
+/** The rewrite holds a second copy of the model while the page already holds one and onnxruntime makes another. */
+const MAX_REWRITE_BYTES = 512 * 1024 ** 2;
+
+/** The rewritten model (engine/graph), or undefined when nothing applies, the model is large or the rewrite fails. */
 function rewrite(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.byteLength > MAX_REWRITE_BYTES) return undefined;
   try {
     const fused = fuseEncoderGraph(bytes);
     return fused && concat(fused.chunks);
